@@ -1,0 +1,164 @@
+#include "core/model_file.h"
+
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
+
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+#include "core/error.h"
+
+namespace vedkit {
+namespace {
+
+constexpr const char* kFormatName = "vedkit-model";
+
+std::string shape_text(const torch::Tensor& tensor) {
+  std::string text = "[";
+  for (int64_t i = 0; i < tensor.dim(); ++i) {
+    text += (i ? ", " : "") + std::to_string(tensor.size(i));
+  }
+  return text + "]";
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> named_state(const torch::nn::Module& module) {
+  std::vector<std::pair<std::string, torch::Tensor>> state;
+  for (const auto& item : module.named_parameters()) state.emplace_back(item.key(), item.value());
+  for (const auto& item : module.named_buffers()) state.emplace_back(item.key(), item.value());
+  return state;
+}
+
+}  // namespace
+
+void write_model_file(const std::string& path, const torch::nn::Module& module,
+                      const ModelFileContents& contents,
+                      const torch::optim::Optimizer* optimizer) {
+  torch::serialize::OutputArchive archive;
+  archive.write("format", c10::IValue(std::string(kFormatName)));
+  archive.write("format_version", c10::IValue(kModelFileVersion));
+  archive.write("config_yaml", c10::IValue(contents.config_yaml));
+  c10::List<std::string> vocabulary;
+  for (const auto& word : contents.vocabulary) vocabulary.push_back(word);
+  archive.write("vocabulary", c10::IValue(vocabulary));
+
+  c10::Dict<std::string, at::Tensor> weights;
+  for (const auto& [name, tensor] : named_state(module)) {
+    weights.insert(name, tensor.detach().to(torch::kCPU).contiguous());
+  }
+  archive.write("weights", c10::IValue(weights));
+
+  const TrainState& state = contents.train_state;
+  archive.write("step", c10::IValue(state.step));
+  archive.write("epoch", c10::IValue(state.epoch));
+  archive.write("best_metric", c10::IValue(state.best_metric));
+  archive.write("best_metric_name", c10::IValue(state.best_metric_name));
+  if (state.rng_state.defined()) archive.write("rng_state", state.rng_state, true);
+  if (optimizer != nullptr) {
+    torch::serialize::OutputArchive optimizer_archive;
+    optimizer->save(optimizer_archive);
+    archive.write("optimizer", optimizer_archive);
+  }
+
+  const std::filesystem::path target(path);
+  if (target.has_parent_path()) std::filesystem::create_directories(target.parent_path());
+  const std::string temporary = path + ".tmp." + std::to_string(::getpid());
+  try {
+    archive.save_to(temporary);
+  } catch (const c10::Error& e) {
+    std::filesystem::remove(temporary);
+    throw ModelFileError(path + ": cannot write the model file: " + e.what_without_backtrace());
+  }
+  std::filesystem::rename(temporary, target);
+}
+
+ModelFile ModelFile::open(const std::string& path) {
+  std::ifstream probe(path, std::ios::binary);
+  if (!probe) throw ModelFileError(path + ": cannot open model file; check the path");
+  char magic[4] = {};
+  probe.read(magic, 4);
+  if (probe.gcount() < 4 || std::string(magic, 4) != std::string("PK\x03\x04", 4)) {
+    throw ModelFileError(path + ": not a vedkit model file (not a zip archive); give a file "
+                         "written by vedkit-train");
+  }
+  ModelFile file;
+  file.path_ = path;
+  file.archive_ = std::make_shared<torch::serialize::InputArchive>();
+  try {
+    file.archive_->load_from(path);
+  } catch (const c10::Error& e) {
+    throw ModelFileError(path + ": truncated or corrupt model file (" +
+                         std::string(e.what_without_backtrace()).substr(0, 120) +
+                         "); use an intact copy");
+  }
+  auto& archive = *file.archive_;
+  c10::IValue value;
+  if (!archive.try_read("format", value) || !value.isString() ||
+      value.toStringRef() != kFormatName) {
+    throw ModelFileError(path + ": a PyTorch archive but not a vedkit model file; convert "
+                         "PyTorch weights with scripts/import_torchvision.py");
+  }
+  archive.read("format_version", value);
+  if (value.toInt() > kModelFileVersion) {
+    throw ModelFileError(path + ": model file format " + std::to_string(value.toInt()) +
+                         " is newer than this build reads (" +
+                         std::to_string(kModelFileVersion) + "); update vedkit");
+  }
+  ModelFileContents& contents = file.contents_;
+  archive.read("config_yaml", value);
+  contents.config_yaml = value.toStringRef();
+  archive.read("vocabulary", value);
+  for (const auto& word : value.toListRef()) contents.vocabulary.push_back(word.toStringRef());
+  archive.read("step", value);
+  contents.train_state.step = value.toInt();
+  archive.read("epoch", value);
+  contents.train_state.epoch = value.toInt();
+  archive.read("best_metric", value);
+  contents.train_state.best_metric = value.toDouble();
+  archive.read("best_metric_name", value);
+  contents.train_state.best_metric_name = value.toStringRef();
+  torch::Tensor rng;
+  if (archive.try_read("rng_state", rng, true)) contents.train_state.rng_state = rng;
+  return file;
+}
+
+void ModelFile::load_weights(torch::nn::Module& module) const { load_weights(module, ""); }
+
+void ModelFile::load_weights(torch::nn::Module& module, const std::string& prefix) const {
+  c10::IValue value;
+  archive_->read("weights", value);
+  const auto weights = value.toGenericDict();
+  auto mismatch = [this](const std::string& what) {
+    return ModelFileError(path_ + ": weights do not match the model its config builds: " + what);
+  };
+  size_t matched = 0;
+  torch::NoGradGuard no_grad;
+  for (auto& [name, tensor] : named_state(module)) {
+    const auto found = weights.find(prefix + name);
+    if (found == weights.end()) throw mismatch("'" + prefix + name + "' is missing");
+    const at::Tensor stored = found->value().toTensor();
+    if (stored.sizes() != tensor.sizes()) {
+      throw mismatch("'" + prefix + name + "' is " + shape_text(stored) + " in the file, " +
+                     shape_text(tensor) + " in the model");
+    }
+    tensor.copy_(stored);
+    ++matched;
+  }
+  if (prefix.empty() && matched != weights.size()) {
+    for (const auto& entry : weights) {
+      const std::string name = entry.key().toStringRef();
+      bool known = false;
+      for (const auto& item : named_state(module)) known = known || item.first == name;
+      if (!known) throw mismatch("the file has '" + name + "', which the model does not");
+    }
+  }
+}
+
+bool ModelFile::load_optimizer(torch::optim::Optimizer& optimizer) const {
+  torch::serialize::InputArchive optimizer_archive;
+  if (!archive_->try_read("optimizer", optimizer_archive)) return false;
+  optimizer.load(optimizer_archive);
+  return true;
+}
+
+}  // namespace vedkit

@@ -1,0 +1,64 @@
+#pragma once
+
+#include <torch/nn/module.h>
+#include <torch/optim/optimizer.h>
+
+#include <cmath>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace torch::serialize {
+class InputArchive;
+}
+
+namespace vedkit {
+
+// Training progress kept in a model file so that `--resume` continues where a run stopped.
+struct TrainState {
+  int64_t step = 0;
+  int64_t epoch = 0;
+  double best_metric = std::nan("");
+  std::string best_metric_name;
+  torch::Tensor rng_state;  // CPU generator state; undefined when not saved
+};
+
+// What a model file holds besides the weights.
+struct ModelFileContents {
+  std::string config_yaml;
+  std::vector<std::string> vocabulary;
+  TrainState train_state;
+};
+
+constexpr int64_t kModelFileVersion = 1;
+
+// Writes module's parameters and buffers, the contents and (when given) the optimizer to
+// path atomically: a temporary file beside it, then a rename.
+void write_model_file(const std::string& path, const torch::nn::Module& module,
+                      const ModelFileContents& contents,
+                      const torch::optim::Optimizer* optimizer = nullptr);
+
+// An opened model file. Opening checks that it is a vedkit model of a version this build
+// reads; a truncated, foreign or newer file is a ModelFileError saying which.
+class ModelFile {
+ public:
+  static ModelFile open(const std::string& path);
+
+  const ModelFileContents& contents() const { return contents_; }
+  const std::string& path() const { return path_; }
+
+  // Copies the weights into module; a missing, extra or differently shaped tensor is a
+  // ModelFileError naming it.
+  void load_weights(torch::nn::Module& module) const;
+  // The same for a sub-module whose names carry prefix ("encoder." loads just the encoder).
+  void load_weights(torch::nn::Module& module, const std::string& prefix) const;
+  // Returns false when the file holds no optimizer state.
+  bool load_optimizer(torch::optim::Optimizer& optimizer) const;
+
+ private:
+  std::string path_;
+  ModelFileContents contents_;
+  std::shared_ptr<torch::serialize::InputArchive> archive_;
+};
+
+}  // namespace vedkit

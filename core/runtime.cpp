@@ -1,0 +1,45 @@
+#include "core/runtime.h"
+
+#include <ATen/Parallel.h>
+#include <torch/cuda.h>
+#include <torch/utils.h>
+
+#include <thread>
+
+#include "core/error.h"
+
+namespace vedkit {
+
+RuntimeOptions read_runtime_options(ConfigSection section) {
+  RuntimeOptions options;
+  options.device = section.get_string("device", options.device, {"auto", "cpu", "cuda"});
+  options.threads = section.get_int("threads", options.threads, {0, 4096});
+  options.seed = section.get_int("seed", options.seed, {0, std::numeric_limits<int64_t>::max()});
+  return options;
+}
+
+void use_all_cores() {
+  const unsigned cores = std::thread::hardware_concurrency();
+  if (cores > 0 && at::get_num_threads() != static_cast<int>(cores)) {
+    at::set_num_threads(static_cast<int>(cores));
+  }
+}
+
+c10::Device apply_runtime(const RuntimeOptions& options) {
+  if (options.threads > 0) {
+    at::set_num_threads(static_cast<int>(options.threads));
+  } else {
+    use_all_cores();
+  }
+  torch::manual_seed(static_cast<uint64_t>(options.seed));
+  const bool cuda = torch::cuda::is_available();
+  if (options.device == "cuda" && !cuda) {
+    throw ConfigError(
+        "runtime.device: 'cuda' was asked for, but this LibTorch has no CUDA support or sees "
+        "no GPU; use 'auto' or 'cpu'");
+  }
+  if (options.device == "cpu" || !cuda) return c10::Device(c10::kCPU);
+  return c10::Device(c10::kCUDA);
+}
+
+}  // namespace vedkit

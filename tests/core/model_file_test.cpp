@@ -1,0 +1,150 @@
+#include "core/model_file.h"
+
+#include <gtest/gtest.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/modules/batchnorm.h>
+#include <torch/optim/adamw.h>
+#include <torch/serialize.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/error.h"
+#include "tests/support/temp_dir.h"
+
+namespace vedkit {
+namespace {
+
+using testing::TempDir;
+
+struct TinyImpl : torch::nn::Module {
+  explicit TinyImpl(int64_t width) {
+    conv = register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(3, width, 3)));
+    bn = register_module("bn", torch::nn::BatchNorm2d(width));
+    head = register_module("head", torch::nn::Linear(width, 2));
+  }
+  torch::nn::Conv2d conv{nullptr};
+  torch::nn::BatchNorm2d bn{nullptr};
+  torch::nn::Linear head{nullptr};
+};
+TORCH_MODULE(Tiny);
+
+std::string model_file_error(const std::string& path) {
+  try {
+    ModelFile::open(path);
+  } catch (const ModelFileError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ModelFile, RoundTripKeepsEverything) {
+  TempDir dir;
+  torch::manual_seed(1);
+  Tiny model(4);
+  model->bn->running_mean.fill_(0.5);
+  torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(1e-3));
+  model->head->forward(torch::randn({1, 4})).sum().backward();
+  optimizer.step();
+
+  ModelFileContents contents;
+  contents.config_yaml = "task: segmentation\n";
+  contents.vocabulary = {"<pad>", "a", "bag"};
+  contents.train_state.step = 120;
+  contents.train_state.epoch = 3;
+  contents.train_state.best_metric = 0.75;
+  contents.train_state.best_metric_name = "mIoU";
+  contents.train_state.rng_state = torch::randint(0, 255, {16}, torch::kUInt8);
+  const auto path = dir.file("model.vdk");
+  write_model_file(path, *model, contents, &optimizer);
+
+  auto file = ModelFile::open(path);
+  EXPECT_EQ(file.contents().config_yaml, contents.config_yaml);
+  EXPECT_EQ(file.contents().vocabulary, contents.vocabulary);
+  EXPECT_EQ(file.contents().train_state.step, 120);
+  EXPECT_EQ(file.contents().train_state.epoch, 3);
+  EXPECT_DOUBLE_EQ(file.contents().train_state.best_metric, 0.75);
+  EXPECT_EQ(file.contents().train_state.best_metric_name, "mIoU");
+  EXPECT_TRUE(torch::equal(file.contents().train_state.rng_state, contents.train_state.rng_state));
+
+  Tiny copy(4);
+  file.load_weights(*copy);
+  EXPECT_TRUE(torch::equal(copy->conv->weight, model->conv->weight));
+  EXPECT_TRUE(torch::equal(copy->bn->running_mean, model->bn->running_mean));
+
+  torch::optim::AdamW restored(copy->parameters(), torch::optim::AdamWOptions(1e-3));
+  EXPECT_TRUE(file.load_optimizer(restored));
+  EXPECT_EQ(restored.state().size(), optimizer.state().size());
+}
+
+TEST(ModelFile, WriteLeavesNoTemporaryFile) {
+  TempDir dir;
+  Tiny model(2);
+  write_model_file(dir.file("m.vdk"), *model, {});
+  write_model_file(dir.file("m.vdk"), *model, {});  // replaces in place
+  size_t files = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir.path())) ++files;
+  EXPECT_EQ(files, 1u);
+}
+
+TEST(ModelFile, FileWithoutOptimizerSaysSo) {
+  TempDir dir;
+  Tiny model(2);
+  write_model_file(dir.file("m.vdk"), *model, {});
+  torch::optim::AdamW optimizer(model->parameters());
+  EXPECT_FALSE(ModelFile::open(dir.file("m.vdk")).load_optimizer(optimizer));
+}
+
+TEST(ModelFile, TruncatedFileIsReported) {
+  TempDir dir;
+  Tiny model(8);
+  const auto path = dir.file("m.vdk");
+  write_model_file(path, *model, {});
+  std::filesystem::resize_file(path, std::filesystem::file_size(path) / 2);
+  const auto message = model_file_error(path);
+  EXPECT_NE(message.find("truncated or corrupt"), std::string::npos) << message;
+}
+
+TEST(ModelFile, ForeignFilesAreReported) {
+  TempDir dir;
+  const auto text = dir.write("notes.vdk", "just some text\n");
+  EXPECT_NE(model_file_error(text).find("not a zip archive"), std::string::npos);
+  EXPECT_NE(model_file_error(dir.file("missing.vdk")).find("cannot open"), std::string::npos);
+
+  const auto archive = dir.file("plain_torch.pt");
+  torch::save(torch::ones({2}), archive);
+  EXPECT_NE(model_file_error(archive).find("not a vedkit model file"), std::string::npos);
+}
+
+TEST(ModelFile, MismatchedWeightsNameTheTensor) {
+  TempDir dir;
+  Tiny small(4);
+  write_model_file(dir.file("m.vdk"), *small, {});
+  Tiny wide(8);
+  try {
+    ModelFile::open(dir.file("m.vdk")).load_weights(*wide);
+    FAIL() << "a shape mismatch must throw";
+  } catch (const ModelFileError& e) {
+    EXPECT_NE(std::string(e.what()).find("'conv.weight' is [4, 3, 3, 3] in the file, [8, 3, 3, 3]"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(ModelFile, ExtraOrMissingWeightsAreReported) {
+  TempDir dir;
+  Tiny model(2);
+  write_model_file(dir.file("m.vdk"), *model, {});
+  torch::nn::Linear other(2, 2);
+  EXPECT_THROW(ModelFile::open(dir.file("m.vdk")).load_weights(*other), ModelFileError);
+  // Loading a sub-module by prefix ignores the rest of the file.
+  torch::nn::Linear head(4, 2);
+  Tiny source(4);
+  write_model_file(dir.file("n.vdk"), *source, {});
+  ModelFile::open(dir.file("n.vdk")).load_weights(*head, "head.");
+  EXPECT_TRUE(torch::equal(head->weight, source->head->weight));
+}
+
+}  // namespace
+}  // namespace vedkit

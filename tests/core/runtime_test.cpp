@@ -1,0 +1,57 @@
+#include "core/runtime.h"
+
+#include <ATen/Parallel.h>
+#include <gtest/gtest.h>
+#include <torch/cuda.h>
+#include <torch/torch.h>
+
+#include <thread>
+
+#include "core/error.h"
+
+namespace vedkit {
+namespace {
+
+TEST(Runtime, DefaultsUseEveryCore) {
+  auto config = Config::from_text("runtime: {}\n", "r.yaml");
+  const auto options = read_runtime_options(config.section("runtime"));
+  EXPECT_EQ(options.device, "auto");
+  apply_runtime(options);
+  EXPECT_EQ(at::get_num_threads(), static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+TEST(Runtime, ThreadCountFromConfig) {
+  auto config = Config::from_text("runtime: {threads: 1}\n", "r.yaml");
+  apply_runtime(read_runtime_options(config.section("runtime")));
+  EXPECT_EQ(at::get_num_threads(), 1);
+  use_all_cores();
+}
+
+TEST(Runtime, SameSeedGivesSameNumbers) {
+  RuntimeOptions options;
+  options.seed = 7;
+  apply_runtime(options);
+  const auto first = torch::randn({8});
+  apply_runtime(options);
+  EXPECT_TRUE(torch::equal(first, torch::randn({8})));
+  options.seed = 8;
+  apply_runtime(options);
+  EXPECT_FALSE(torch::equal(first, torch::randn({8})));
+}
+
+TEST(Runtime, CudaWithoutCudaIsAClearError) {
+  if (torch::cuda::is_available()) GTEST_SKIP() << "this machine has a GPU";
+  RuntimeOptions options;
+  options.device = "cuda";
+  EXPECT_THROW(apply_runtime(options), ConfigError);
+  options.device = "auto";
+  EXPECT_EQ(apply_runtime(options).type(), c10::kCPU);
+}
+
+TEST(Runtime, BadDeviceNameIsAConfigError) {
+  auto config = Config::from_text("runtime: {device: gpu}\n", "r.yaml");
+  EXPECT_THROW(read_runtime_options(config.section("runtime")), ConfigError);
+}
+
+}  // namespace
+}  // namespace vedkit

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <torch/nn/module.h>
+#include <torch/nn/pimpl.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+
+namespace vedkit {
+
+// One level of an encoder's feature pyramid: maps of `channels` at 1/`stride` of the input.
+struct PyramidLevel {
+  int64_t channels;
+  int64_t stride;
+};
+
+// The contract every decoder is built on. An encoder declares its pyramid (finest first)
+// before it sees data; forward returns one [B, C_i, H/s_i, W/s_i] map per level.
+class EncoderImpl : public torch::nn::Module {
+ public:
+  virtual const std::vector<PyramidLevel>& pyramid() const = 0;
+  virtual int64_t in_channels() const = 0;
+  // Input height and width must be multiples of this.
+  virtual int64_t size_multiple() const = 0;
+
+  virtual std::vector<torch::Tensor> forward(const torch::Tensor& images) = 0;
+
+  // The sequence a caption decoder attends to, [B, N, token_channels()]. By default the
+  // coarsest pyramid level flattened; a ViT returns its patch tokens.
+  virtual torch::Tensor tokens(const torch::Tensor& images);
+  virtual int64_t token_channels() const { return pyramid().back().channels; }
+
+  // Prepares for inference: folds batch-norm into convolutions where the encoder has them.
+  // Training afterwards is not supported.
+  virtual void fold_for_inference() {}
+
+  // Copies weights from a torchvision state dict (name -> tensor), adapting the first
+  // convolution when in_channels differs from the dict's; returns a note for the log.
+  virtual std::string load_torchvision(const std::vector<std::pair<std::string, torch::Tensor>>& state) = 0;
+};
+
+using Encoder = std::shared_ptr<EncoderImpl>;
+
+// Builds the encoder named by section's `type` (resnet | vit) and loads
+// `weights: FILE` (a state dict written by scripts/import_torchvision.py) when given.
+Encoder build_encoder(ConfigSection section);
+
+}  // namespace vedkit
