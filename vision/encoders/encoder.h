@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "vision/encoders/state_dict.h"
 
 namespace vedkit {
 
@@ -39,7 +40,7 @@ class EncoderImpl : public torch::nn::Module {
 
   // Copies weights from a torchvision state dict (name -> tensor), adapting the first
   // convolution when in_channels differs from the dict's; returns a note for the log.
-  virtual std::string load_torchvision(const std::vector<std::pair<std::string, torch::Tensor>>& state) = 0;
+  virtual std::string load_torchvision(const StateDict& state) = 0;
 };
 
 using Encoder = std::shared_ptr<EncoderImpl>;

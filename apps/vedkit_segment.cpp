@@ -1,0 +1,58 @@
+// vedkit-segment --model FILE [--out DIR] INPUT...: a class-index mask, a colour overlay and
+// a JSON line per image. Bad files are reported and skipped; the exit code is 1 if any failed.
+#include <filesystem>
+#include <iostream>
+#include <set>
+
+#include "apps/cli.h"
+#include "core/error.h"
+#include "core/runtime.h"
+#include "datasets/image_files.h"
+#include "vision/io/segment_image.h"
+
+int main(int argc, char** argv) {
+  return vedkit::run_app("vedkit-segment", [&] {
+    namespace po = vedkit::po;
+    po::options_description options("vedkit-segment: segment images with a trained model");
+    options.add_options()
+        ("model", po::value<std::string>()->required(), "model file (.vdk)")
+        ("out", po::value<std::string>()->default_value("segment_out"), "output folder")
+        ("tile", po::value<int64_t>()->default_value(512), "tile side for large images (0 = off)")
+        ("flip", "average with the horizontally flipped image (test-time augmentation)")
+        ("input", po::value<std::vector<std::string>>()->required(), "images, folders or globs")
+        ("help", "show this help");
+    po::positional_options_description positional;
+    positional.add("input", -1);
+    po::variables_map args;
+    if (!vedkit::parse_args(argc, argv, options, args, &positional)) return 0;
+
+    vedkit::use_all_cores();
+    auto model = vedkit::load_segmentation_model(args["model"].as<std::string>());
+    vedkit::SegmentImageOptions segment_options;
+    segment_options.predict.tile_size = args["tile"].as<int64_t>();
+    segment_options.predict.tile_stride = segment_options.predict.tile_size * 2 / 3;
+    segment_options.predict.flip = args.count("flip") > 0;
+    const auto out_dir = args["out"].as<std::string>();
+    std::filesystem::create_directories(out_dir);
+
+    int failed = 0;
+    std::set<std::string> names;
+    const auto files = vedkit::expand_image_inputs(args["input"].as<std::vector<std::string>>());
+    for (const auto& file : files) {
+      std::string name = std::filesystem::path(file).stem().string();
+      for (int n = 2; !names.insert(name).second; ++n) {
+        name = std::filesystem::path(file).stem().string() + "_" + std::to_string(n);
+      }
+      try {
+        std::cout << vedkit::segment_image_file(model, file, out_dir, name, segment_options).json
+                  << "\n";
+      } catch (const vedkit::DataError& e) {
+        std::cerr << "vedkit-segment: skipped " << e.what() << "\n";
+        ++failed;
+      }
+    }
+    std::cerr << "vedkit-segment: " << files.size() - failed << " of " << files.size()
+              << " images segmented; masks and overlays in " << out_dir << "/\n";
+    return failed > 0 ? 1 : 0;
+  });
+}

@@ -1,0 +1,29 @@
+"""Shared by the bench drivers: run a command, time it and read its peak memory."""
+import os
+import platform
+import re
+import subprocess
+
+
+def run_measured(command):
+    """Runs command; returns (stdout's last line split into floats, peak RSS in MiB)."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(process.pid, 0)
+    stdout, stderr = process.stdout.read(), process.stderr.read()
+    if status != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{stderr}")
+    values = [float(v) for v in stdout.strip().splitlines()[-1].split()]
+    return values, usage.ru_maxrss / 1024
+
+
+def cpu_name():
+    with open("/proc/cpuinfo") as info:
+        for line in info:
+            if line.startswith("model name"):
+                return re.sub(r"\s+", " ", line.split(":", 1)[1].strip())
+    return platform.processor()
+
+
+def default_peak_gflops():
+    """FP32 FMA peak of the two cores, as measured in ../shared/NOTES.md."""
+    return 370.0 if "Intel" in cpu_name() else 530.0

@@ -1,0 +1,84 @@
+// Times one encoder's inference: `bench-encoders --encoder resnet18 --batch 8`.
+// Prints "images_per_s latency_ms" on one line; bench/run_encoders.py runs the grid beside
+// the PyTorch peer and writes the table.
+#include <torch/torch.h>
+
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <iostream>
+
+#include "core/config.h"
+#include "core/runtime.h"
+#include "vision/encoders/encoder.h"
+
+namespace po = boost::program_options;
+
+namespace {
+
+std::string encoder_yaml(const std::string& name) {
+  if (name == "resnet18") return "type: resnet\ndepth: 18\n";
+  if (name == "resnet34") return "type: resnet\ndepth: 34\n";
+  if (name == "resnet50") return "type: resnet\ndepth: 50\n";
+  if (name == "vit_tiny") return "type: vit\npreset: tiny\n";
+  if (name == "vit_b_16") return "type: vit\npreset: base\n";
+  throw std::invalid_argument("unknown --encoder " + name);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  po::options_description options("bench-encoders");
+  options.add_options()
+      ("encoder", po::value<std::string>()->default_value("resnet18"),
+       "resnet18 | resnet34 | resnet50 | vit_tiny | vit_b_16")
+      ("batch", po::value<int64_t>()->default_value(1), "images per forward pass")
+      ("size", po::value<int64_t>()->default_value(224), "input height and width")
+      ("seconds", po::value<double>()->default_value(5.0), "time spent measuring")
+      ("channels-last", po::value<bool>()->default_value(true), "NHWC activations (ResNet)")
+      ("help", "show this help");
+  po::variables_map args;
+  try {
+    po::store(po::parse_command_line(argc, argv, options), args);
+    po::notify(args);
+    if (args.count("help")) {
+      std::cout << options << "\n";
+      return 0;
+    }
+    vedkit::use_all_cores();
+    const auto name = args["encoder"].as<std::string>();
+    auto config = vedkit::Config::from_text(encoder_yaml(name), "bench");
+    auto encoder = vedkit::build_encoder(config.root());
+    encoder->eval();
+    encoder->fold_for_inference();
+    const bool vit = name.rfind("vit", 0) == 0;
+    const bool channels_last = args["channels-last"].as<bool>() && !vit;
+    const auto format = channels_last ? torch::MemoryFormat::ChannelsLast
+                                      : torch::MemoryFormat::Contiguous;
+    if (channels_last) {
+      for (auto& parameter : encoder->parameters()) {
+        if (parameter.dim() == 4) parameter.set_data(parameter.contiguous(format));
+      }
+    }
+    const int64_t size = args["size"].as<int64_t>();
+    const auto images = torch::randn({args["batch"].as<int64_t>(), 3, size, size}).contiguous(format);
+
+    torch::InferenceMode inference;
+    auto run = [&] { return vit ? encoder->tokens(images) : encoder->forward(images).back(); };
+    for (int i = 0; i < 3; ++i) run();
+    using clock = std::chrono::steady_clock;
+    const auto start = clock::now();
+    const double budget = args["seconds"].as<double>();
+    int64_t passes = 0;
+    double elapsed = 0;
+    while (elapsed < budget || passes < 5) {
+      run();
+      ++passes;
+      elapsed = std::chrono::duration<double>(clock::now() - start).count();
+    }
+    std::cout << passes * images.size(0) / elapsed << " " << 1000.0 * elapsed / passes << "\n";
+  } catch (const std::exception& e) {
+    std::cerr << "bench-encoders: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,169 @@
+#include "core/trainer.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/nn/utils/clip_grad.h>
+#include <torch/optim/adamw.h>
+#include <torch/optim/sgd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+#include <mutex>
+
+#include "core/error.h"
+#include "core/interrupt.h"
+#include "core/metrics_log.h"
+#include "core/progress.h"
+
+namespace vedkit {
+
+TrainerOptions read_trainer_options(ConfigSection train) {
+  TrainerOptions options;
+  options.optimizer = train.get_string("optimizer", options.optimizer, {"adamw", "sgd"});
+  options.lr = train.get_real("lr", options.lr, {0.0, 10.0});
+  options.weight_decay = train.get_real("weight_decay", options.weight_decay, {0.0, 1.0});
+  options.momentum = train.get_real("momentum", options.momentum, {0.0, 1.0});
+  options.epochs = train.get_int("epochs", options.epochs, {1, 100000});
+  options.warmup_epochs = train.get_real("warmup_epochs", options.warmup_epochs, {0.0, 1e5});
+  options.min_lr_ratio = train.get_real("min_lr_ratio", options.min_lr_ratio, {0.0, 1.0});
+  options.grad_clip = train.get_real("grad_clip", options.grad_clip, {0.0, 1e6});
+  options.out_dir = train.get_string("out_dir", options.out_dir);
+  options.log_file = train.get_string("log_file", options.log_file);
+  options.preview = train.get_bool("preview", options.preview);
+  return options;
+}
+
+double scheduled_lr(const TrainerOptions& options, int64_t step, int64_t total_steps,
+                    int64_t warmup_steps) {
+  if (step < warmup_steps) return options.lr * (step + 1) / warmup_steps;
+  const double progress =
+      static_cast<double>(step - warmup_steps) / std::max<int64_t>(1, total_steps - warmup_steps);
+  const double cosine = 0.5 * (1 + std::cos(M_PI * std::min(1.0, progress)));
+  return options.lr * (options.min_lr_ratio + (1 - options.min_lr_ratio) * cosine);
+}
+
+namespace {
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainerOptions& options,
+                                                        torch::nn::Module& model) {
+  if (options.optimizer == "sgd") {
+    return std::make_unique<torch::optim::SGD>(
+        model.parameters(), torch::optim::SGDOptions(options.lr)
+                                .momentum(options.momentum)
+                                .weight_decay(options.weight_decay));
+  }
+  return std::make_unique<torch::optim::AdamW>(
+      model.parameters(), torch::optim::AdamWOptions(options.lr).weight_decay(options.weight_decay));
+}
+
+bool improved(double value, double best, bool higher_is_better) {
+  if (std::isnan(value)) return false;
+  if (std::isnan(best)) return true;
+  return higher_is_better ? value > best : value < best;
+}
+
+}  // namespace
+
+TrainResult train(TrainingTask& task, const TrainerOptions& options, const std::string& config_yaml,
+                  const std::string& resume_from, bool quiet) {
+  torch::nn::Module& model = task.model();
+  auto optimizer = make_optimizer(options, model);
+  std::filesystem::create_directories(options.out_dir);
+  TrainResult result;
+  result.last_path = (std::filesystem::path(options.out_dir) / "last.vdk").string();
+  result.best_path = (std::filesystem::path(options.out_dir) / "best.vdk").string();
+
+  ModelFileContents contents;
+  contents.config_yaml = config_yaml;
+  contents.vocabulary = task.vocabulary();
+  TrainState& state = contents.train_state;
+  state.best_metric_name = task.best_metric();
+  if (!resume_from.empty()) {
+    const auto file = ModelFile::open(resume_from);
+    file.load_weights(model);
+    file.load_optimizer(*optimizer);
+    state = file.contents().train_state;
+    if (state.rng_state.defined()) {
+      auto generator = at::detail::getDefaultCPUGenerator();  // a handle to the global one
+      std::lock_guard<std::mutex> lock(generator.mutex());
+      generator.set_state(state.rng_state);
+    }
+    if (!quiet) std::cout << "resuming " << resume_from << " at epoch " << state.epoch + 1 << "\n";
+  }
+
+  const int64_t batches = task.batches_per_epoch();
+  const int64_t total_steps = batches * options.epochs;
+  const auto warmup_steps = static_cast<int64_t>(options.warmup_epochs * batches);
+  MetricsLog log((std::filesystem::path(options.out_dir) / options.log_file).string());
+  auto save = [&](const std::string& path) {
+    state.rng_state = at::detail::getDefaultCPUGenerator().get_state();
+    write_model_file(path, model, contents, optimizer.get());
+  };
+
+  install_interrupt_handler();
+  for (int64_t epoch = state.epoch; epoch < options.epochs; ++epoch) {
+    model.train();
+    task.start_epoch(epoch);
+    Progress progress("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(options.epochs),
+                      batches, quiet);
+    double loss_sum = 0;
+    std::map<std::string, double> logs;
+    for (int64_t batch = 0; batch < batches; ++batch) {
+      const double lr = scheduled_lr(options, state.step, total_steps, warmup_steps);
+      for (auto& group : optimizer->param_groups()) group.options().set_lr(lr);
+      optimizer->zero_grad();
+      const at::Tensor loss = task.train_step(logs);
+      if (!std::isfinite(loss.item<double>())) {
+        throw Error("training diverged (loss is " + std::to_string(loss.item<double>()) +
+                    ") at step " + std::to_string(state.step) + "; lower train.lr; " +
+                    result.last_path + " keeps the last good epoch");
+      }
+      loss.backward();
+      if (options.grad_clip > 0) torch::nn::utils::clip_grad_norm_(model.parameters(), options.grad_clip);
+      optimizer->step();
+      ++state.step;
+      loss_sum += loss.item<double>();
+      char status[64];
+      std::snprintf(status, sizeof status, "loss %.4f lr %.2e", loss_sum / (batch + 1), lr);
+      progress.advance(1, status);
+      if (interrupt_requested()) break;
+    }
+    progress.finish();
+    if (interrupt_requested()) {
+      save(result.last_path);
+      result.interrupted = true;
+      if (!quiet) std::cout << "interrupted: saved " << result.last_path << " (resume with --resume)\n";
+      clear_interrupt();
+      return result;
+    }
+
+    model.eval();
+    std::vector<std::pair<std::string, double>> record = {
+        {"epoch", epoch + 1}, {"step", state.step}, {"train_loss", loss_sum / batches}};
+    for (const auto& [key, value] : logs) record.emplace_back(key, value);
+    double metric = std::nan("");
+    for (const auto& [key, value] : task.validate()) {
+      record.emplace_back(key, value);
+      if (key == task.best_metric()) metric = value;
+    }
+    log.write(record);
+    state.epoch = epoch + 1;
+    if (improved(metric, state.best_metric, task.higher_is_better())) {
+      state.best_metric = metric;
+      save(result.best_path);
+    }
+    save(result.last_path);
+    if (options.preview) {
+      task.save_preview((std::filesystem::path(options.out_dir) / ("preview_epoch" + std::to_string(epoch + 1))).string());
+    }
+    if (!quiet) {
+      std::cout << "epoch " << epoch + 1 << ": train_loss " << loss_sum / batches << ", "
+                << task.best_metric() << " " << metric << " (best " << state.best_metric << ")\n";
+    }
+    result.epochs_done = epoch + 1;
+  }
+  result.best_metric = state.best_metric;
+  return result;
+}
+
+}  // namespace vedkit

@@ -1,0 +1,69 @@
+#pragma once
+
+#include <torch/nn/module.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/model_file.h"
+
+namespace vedkit {
+
+// What a task (segmentation, autoencoding, captioning) gives the generic training loop.
+class TrainingTask {
+ public:
+  virtual ~TrainingTask() = default;
+
+  virtual torch::nn::Module& model() = 0;
+  virtual int64_t batches_per_epoch() = 0;
+  virtual void start_epoch(int64_t epoch) = 0;
+  // Loads the next batch, runs the model and returns the loss (the trainer does backward).
+  // Extra scalars to log go in `logs`.
+  virtual at::Tensor train_step(std::map<std::string, double>& logs) = 0;
+  // Scores on the validation split, one of them named by best_metric().
+  virtual std::vector<std::pair<std::string, double>> validate() = 0;
+  virtual std::string best_metric() const = 0;
+  virtual bool higher_is_better() const { return true; }
+  // Saves a PNG of a few predictions (path without extension; the task adds it).
+  virtual void save_preview(const std::string& path_stem) = 0;
+  // The vocabulary to store with the model (captioning); empty otherwise.
+  virtual std::vector<std::string> vocabulary() const { return {}; }
+};
+
+struct TrainerOptions {
+  std::string optimizer = "adamw";  // adamw | sgd
+  double lr = 1e-3;
+  double weight_decay = 1e-4;
+  double momentum = 0.9;
+  int64_t epochs = 10;
+  double warmup_epochs = 1.0;
+  double min_lr_ratio = 0.01;
+  double grad_clip = 1.0;  // max gradient norm; 0 = off
+  std::string out_dir = "runs/train";
+  std::string log_file = "metrics.csv";
+  bool preview = true;
+};
+
+TrainerOptions read_trainer_options(ConfigSection train);
+
+// Learning rate at a step: linear warm-up, then cosine decay to lr * min_lr_ratio.
+double scheduled_lr(const TrainerOptions& options, int64_t step, int64_t total_steps,
+                    int64_t warmup_steps);
+
+struct TrainResult {
+  bool interrupted = false;
+  int64_t epochs_done = 0;
+  double best_metric = 0;
+  std::string best_path, last_path;
+};
+
+// Runs the epochs: optimizer step with clipping and the schedule, validation each epoch,
+// `last.vdk` every epoch and `best.vdk` when the metric improves (both written atomically,
+// with the resolved config), a metrics log, and a preview PNG. Ctrl-C saves `last.vdk` and
+// returns with interrupted set. resume_from continues weights, optimizer, step, epoch and RNG.
+TrainResult train(TrainingTask& task, const TrainerOptions& options, const std::string& config_yaml,
+                  const std::string& resume_from = "", bool quiet = false);
+
+}  // namespace vedkit

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs vedkit's Debian packages (only those missing), then configures and builds it in
+# build/. Safe to run again: a second run installs nothing and rebuilds only what changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  cmake ninja-build g++ ccache pkg-config
+  libtorch-dev libopenblas0-openmp            # LibTorch; OpenBLAS makes its GEMMs ~15x faster
+  libopencv-dev libboost-program-options-dev libyaml-cpp-dev libgtest-dev zlib1g-dev
+  dataset-fashion-mnist opencv-doc            # real data: Fashion-MNIST IDX files, OpenCV samples
+  python3-torch python3-torchvision           # the PyTorch peers of the parity tests and benches
+)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+    missing+=("$package")
+done
+if ((${#missing[@]})); then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+fi
+
+[ -f build/build.ninja ] || cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j2

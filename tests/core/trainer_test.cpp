@@ -1,0 +1,122 @@
+#include "core/trainer.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+
+#include "core/interrupt.h"
+#include "tests/support/temp_dir.h"
+
+namespace vedkit {
+namespace {
+
+using testing::TempDir;
+
+// Fits y = 3x - 1 with a linear layer; validation reports the mean squared error.
+class LineTask : public TrainingTask {
+ public:
+  LineTask() : x_(torch::linspace(-1, 1, 64).unsqueeze(1)), y_(3 * x_ - 1) {}
+  torch::nn::Module& model() override { return *line_; }
+  int64_t batches_per_epoch() override { return 8; }
+  void start_epoch(int64_t) override {}
+  at::Tensor train_step(std::map<std::string, double>&) override {
+    ++steps_;
+    if (interrupt_after_ > 0 && steps_ == interrupt_after_) std::raise(SIGINT);
+    return torch::mse_loss(line_->forward(x_), y_);
+  }
+  std::vector<std::pair<std::string, double>> validate() override {
+    torch::NoGradGuard no_grad;
+    return {{"mse", torch::mse_loss(line_->forward(x_), y_).item<double>()}};
+  }
+  std::string best_metric() const override { return "mse"; }
+  bool higher_is_better() const override { return false; }
+  void save_preview(const std::string& stem) override { std::ofstream(stem + ".png") << "x"; }
+
+  torch::nn::Linear line_{1, 1};
+  int64_t steps_ = 0;
+  int64_t interrupt_after_ = 0;
+
+ private:
+  torch::Tensor x_, y_;
+};
+
+TrainerOptions options_in(const TempDir& dir, int64_t epochs) {
+  TrainerOptions options;
+  options.lr = 0.1;
+  options.epochs = epochs;
+  options.warmup_epochs = 0.5;
+  options.out_dir = dir.file("run");
+  return options;
+}
+
+TEST(Trainer, LowersTheLossAndWritesFiles) {
+  TempDir dir;
+  torch::manual_seed(0);
+  LineTask task;
+  const double before = task.validate()[0].second;
+  const auto result = train(task, options_in(dir, 5), "task: line\n", "", true);
+  EXPECT_FALSE(result.interrupted);
+  EXPECT_EQ(result.epochs_done, 5);
+  EXPECT_LT(task.validate()[0].second, before / 10);
+  EXPECT_TRUE(std::filesystem::exists(result.best_path));
+  EXPECT_TRUE(std::filesystem::exists(result.last_path));
+  EXPECT_TRUE(std::filesystem::exists(dir.file("run/preview_epoch5.png")));
+  std::ifstream log(dir.file("run/metrics.csv"));
+  std::string header;
+  std::getline(log, header);
+  EXPECT_EQ(header, "epoch,step,train_loss,mse");
+  const auto file = ModelFile::open(result.last_path);
+  EXPECT_EQ(file.contents().train_state.epoch, 5);
+  EXPECT_EQ(file.contents().train_state.step, 40);
+  EXPECT_EQ(file.contents().config_yaml, "task: line\n");
+}
+
+TEST(Trainer, ResumeContinuesFromTheSavedEpoch) {
+  TempDir dir;
+  LineTask first;
+  train(first, options_in(dir, 2), "", "", true);
+  LineTask second;
+  const auto result = train(second, options_in(dir, 4), "", dir.file("run/last.vdk"), true);
+  EXPECT_EQ(second.steps_, 16) << "only epochs 3 and 4 run";
+  EXPECT_EQ(ModelFile::open(result.last_path).contents().train_state.step, 32);
+}
+
+TEST(Trainer, InterruptSavesAndStops) {
+  TempDir dir;
+  LineTask task;
+  task.interrupt_after_ = 11;
+  const auto result = train(task, options_in(dir, 5), "", "", true);
+  EXPECT_TRUE(result.interrupted);
+  EXPECT_EQ(task.steps_, 11);
+  EXPECT_FALSE(interrupt_requested());
+  EXPECT_EQ(ModelFile::open(result.last_path).contents().train_state.step, 11);
+}
+
+TEST(Trainer, ScheduleWarmsUpThenDecays) {
+  TrainerOptions options;
+  options.lr = 1.0;
+  options.min_lr_ratio = 0.0;
+  EXPECT_DOUBLE_EQ(scheduled_lr(options, 0, 100, 10), 0.1);
+  EXPECT_DOUBLE_EQ(scheduled_lr(options, 9, 100, 10), 1.0);
+  EXPECT_DOUBLE_EQ(scheduled_lr(options, 10, 100, 10), 1.0);
+  EXPECT_NEAR(scheduled_lr(options, 55, 100, 10), 0.5, 1e-12);
+  EXPECT_NEAR(scheduled_lr(options, 100, 100, 10), 0.0, 1e-12);
+}
+
+TEST(Trainer, MetricsLogAsJsonLines) {
+  TempDir dir;
+  LineTask task;
+  auto options = options_in(dir, 1);
+  options.log_file = "metrics.jsonl";
+  train(task, options, "", "", true);
+  std::ifstream log(dir.file("run/metrics.jsonl"));
+  std::string line;
+  std::getline(log, line);
+  EXPECT_EQ(line.rfind("{\"epoch\": 1, \"step\": 8, \"train_loss\": ", 0), 0u) << line;
+}
+
+}  // namespace
+}  // namespace vedkit

@@ -1,0 +1,68 @@
+#include "vision/segmentation/predict.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "tests/support/python_peer.h"
+
+namespace vedkit {
+namespace {
+
+SegmentationModel small_model() {
+  auto config = Config::from_text(
+      "model:\n  encoder: {type: resnet, depth: 18, width: 8}\n  decoder: {channels: [16, 16, 8, 8, 8], num_classes: 4}\n",
+      "m.yaml");
+  auto model = build_segmentation_model(config.section("model"));
+  model->prepare_for_inference();
+  return model;
+}
+
+TEST(Predict, AnySizeComesBackAtItsOwnSize) {
+  auto model = small_model();
+  torch::InferenceMode inference;
+  for (auto size : std::vector<std::pair<int64_t, int64_t>>{{37, 53}, {64, 64}, {1, 200}}) {
+    const auto probabilities = predict_probabilities(*model, torch::rand({1, 3, size.first, size.second}));
+    EXPECT_EQ(probabilities.sizes(), (torch::IntArrayRef{1, 4, size.first, size.second}));
+    EXPECT_LT(testing::max_abs_diff(probabilities.sum(1), torch::ones({1, size.first, size.second})), 1e-5);
+  }
+}
+
+TEST(Predict, PaddingDoesNotChangeAnAlignedImage) {
+  auto model = small_model();
+  torch::InferenceMode inference;
+  const auto image = torch::rand({1, 3, 64, 96});
+  EXPECT_LT(testing::max_abs_diff(predict_probabilities(*model, image),
+                                  model->forward(image).softmax(1)),
+            1e-6);
+}
+
+TEST(Predict, TilesCoverLargeImages) {
+  auto model = small_model();
+  torch::InferenceMode inference;
+  const auto image = torch::rand({1, 3, 150, 230});
+  PredictOptions tiled;
+  tiled.tile_size = 64;
+  tiled.tile_stride = 42;
+  const auto probabilities = predict_probabilities(*model, image, tiled);
+  EXPECT_EQ(probabilities.sizes(), (torch::IntArrayRef{1, 4, 150, 230}));
+  EXPECT_LT(testing::max_abs_diff(probabilities.sum(1), torch::ones({1, 150, 230})), 1e-5);
+  // A tile as large as the image is the untiled prediction.
+  tiled.tile_size = 256;
+  EXPECT_LT(testing::max_abs_diff(predict_probabilities(*model, image, tiled),
+                                  predict_probabilities(*model, image, {0, 0, false})),
+            1e-6);
+}
+
+TEST(Predict, FlipAveragesBothDirections) {
+  auto model = small_model();
+  torch::InferenceMode inference;
+  const auto image = torch::rand({1, 3, 64, 64});
+  PredictOptions flip;
+  flip.flip = true;
+  const auto expected = (predict_probabilities(*model, image) +
+                         predict_probabilities(*model, image.flip({3})).flip({3})) / 2;
+  EXPECT_LT(testing::max_abs_diff(predict_probabilities(*model, image, flip), expected), 1e-6);
+}
+
+}  // namespace
+}  // namespace vedkit

@@ -1,0 +1,142 @@
+#include "vision/encoders/resnet.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "core/error.h"
+#include "tests/support/python_peer.h"
+#include "vision/encoders/state_dict.h"
+
+namespace vedkit {
+namespace {
+
+using testing::TempDir;
+
+std::shared_ptr<ResNetEncoderImpl> resnet(int64_t depth, int64_t in_channels = 3) {
+  ResNetOptions options;
+  options.depth = depth;
+  options.in_channels = in_channels;
+  return std::make_shared<ResNetEncoderImpl>(options);
+}
+
+TEST(ResNetEncoder, DeclaredPyramidMatchesOutputs) {
+  for (int64_t depth : {18, 34, 50}) {
+    auto encoder = resnet(depth, 1);
+    encoder->eval();
+    torch::NoGradGuard no_grad;
+    const auto levels = encoder->forward(torch::randn({2, 1, 64, 96}));
+    ASSERT_EQ(levels.size(), encoder->pyramid().size());
+    for (size_t i = 0; i < levels.size(); ++i) {
+      const auto& level = encoder->pyramid()[i];
+      EXPECT_EQ(levels[i].sizes(), (torch::IntArrayRef{2, level.channels, 64 / level.stride,
+                                                       96 / level.stride}))
+          << "depth " << depth << " level " << i;
+    }
+  }
+  EXPECT_EQ(resnet(50)->pyramid().back().channels, 2048);
+  EXPECT_EQ(resnet(18)->pyramid().back().channels, 512);
+}
+
+TEST(ResNetEncoder, TokensFlattenTheCoarsestLevel) {
+  auto encoder = resnet(18);
+  encoder->eval();
+  torch::NoGradGuard no_grad;
+  EXPECT_EQ(encoder->tokens(torch::randn({1, 3, 64, 64})).sizes(),
+            (torch::IntArrayRef{1, 4, 512}));
+}
+
+TEST(ResNetEncoder, FoldedBatchNormGivesTheSameFeatures) {
+  auto encoder = resnet(50);
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& buffer : encoder->named_buffers()) {
+      if (buffer.key().find("running_mean") != std::string::npos) buffer.value().uniform_(-0.3, 0.3);
+      if (buffer.key().find("running_var") != std::string::npos) buffer.value().uniform_(0.5, 2.0);
+    }
+  }
+  encoder->eval();
+  torch::NoGradGuard no_grad;
+  const auto images = torch::randn({2, 3, 64, 64});
+  const auto expected = encoder->forward(images);
+  encoder->fold_for_inference();
+  const auto folded = encoder->forward(images);
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_LT(testing::max_abs_diff(expected[i], folded[i]), 1e-4) << "level " << i;
+  }
+}
+
+TEST(ResNetEncoder, ConfigRejectsBadDepthAndChannels) {
+  auto config = Config::from_text("encoder: {depth: 20, in_channels: 0}\n", "e.yaml");
+  auto section = config.section("encoder");
+  EXPECT_THROW(read_resnet_options(section), ConfigError);
+  auto channels = Config::from_text("encoder: {in_channels: 0}\n", "e.yaml");
+  auto channels_section = channels.section("encoder");
+  EXPECT_THROW(read_resnet_options(channels_section), ConfigError);
+}
+
+class ResNetParity : public ::testing::TestWithParam<int64_t> {};
+
+// The same random torchvision weights and input give the same features (1e-4 max abs), and
+// after folding batch-norm, as close as PyTorch's own folding comes.
+TEST_P(ResNetParity, MatchesTorchvision) {
+  const int64_t depth = GetParam();
+  TempDir dir;
+  testing::run_peer("torchvision_features.py resnet" + std::to_string(depth) + " " +
+                    dir.path().string() + " --batch 2");
+  auto encoder = resnet(depth);
+  encoder->load_torchvision(read_state_dict(dir.file("state.pt")));
+  encoder->eval();
+  auto expected = testing::load_tensor_dict(dir.file("features.pt"));
+  const auto input = expected.at("input");
+  const std::vector<std::string> names = {"stem", "layer1", "layer2", "layer3", "layer4"};
+  torch::InferenceMode inference;
+  for (bool folded : {false, true}) {
+    if (folded) encoder->fold_for_inference();
+    const auto levels = encoder->forward(input);
+    for (size_t i = 0; i < names.size(); ++i) {
+      const auto& reference = expected.at(names[i]);
+      const double diff = testing::max_abs_diff(levels[i], reference);
+      // Folding rounds differently: PyTorch's own fuse_conv_bn_eval moves ResNet-50's layer4
+      // by 1.2e-3 on features of magnitude 12, so the folded path gets a relative bound.
+      const double bound = folded ? 2e-4 * reference.abs().max().item<double>() : 1e-4;
+      EXPECT_LT(diff, bound) << names[i] << (folded ? " (folded)" : "");
+      RecordProperty(names[i] + (folded ? "_folded" : ""), std::to_string(diff));
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Depths, ResNetParity, ::testing::Values(18, 50));
+
+TEST(ResNetEncoder, GrayscaleFromRgbWeightsSumsTheFilters) {
+  TempDir dir;
+  auto rgb = resnet(18);
+  StateDict state;
+  for (const auto& item : rgb->named_parameters()) state.emplace_back(item.key(), item.value());
+  for (const auto& item : rgb->named_buffers()) state.emplace_back(item.key(), item.value());
+  auto gray = resnet(18, 1);
+  EXPECT_NE(gray->load_torchvision(state).find("summed RGB filters"), std::string::npos);
+  rgb->eval();
+  gray->eval();
+  torch::NoGradGuard no_grad;
+  const auto image = torch::rand({1, 1, 64, 64});
+  EXPECT_LT(testing::max_abs_diff(gray->forward(image).back(),
+                                  rgb->forward(image.expand({1, 3, 64, 64})).back()),
+            1e-4);
+  auto multispectral = resnet(18, 5);
+  EXPECT_NE(multispectral->load_torchvision(state).find("over 5 input channels"),
+            std::string::npos);
+}
+
+TEST(StateDict, MissingOrForeignFilesAreErrors) {
+  TempDir dir;
+  EXPECT_THROW(read_state_dict(dir.file("none.pt")), Error);
+  EXPECT_THROW(read_state_dict(dir.write("text.pt", "hello")), Error);
+  auto encoder = resnet(34);
+  StateDict partial = {{"conv1.weight", torch::zeros({64, 3, 7, 7})}};
+  EXPECT_THROW(encoder->load_torchvision(partial), Error);
+  StateDict wrong = {{"conv1.weight", torch::zeros({32, 3, 7, 7})}};
+  EXPECT_THROW(encoder->load_torchvision(wrong), Error);
+}
+
+}  // namespace
+}  // namespace vedkit

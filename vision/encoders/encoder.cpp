@@ -1,0 +1,42 @@
+#include "vision/encoders/encoder.h"
+
+#include <iostream>
+
+#include "core/registry.h"
+#include "vision/encoders/resnet.h"
+#include "vision/encoders/state_dict.h"
+#include "vision/encoders/vit.h"
+
+namespace vedkit {
+namespace {
+
+const Registry<Encoder>& encoder_registry() {
+  static const Registry<Encoder> registry =
+      Registry<Encoder>()
+          .add("resnet",
+               [](ConfigSection& section) -> Encoder {
+                 return std::make_shared<ResNetEncoderImpl>(read_resnet_options(section));
+               })
+          .add("vit", [](ConfigSection& section) -> Encoder {
+            return std::make_shared<ViTEncoderImpl>(read_vit_options(section));
+          });
+  return registry;
+}
+
+}  // namespace
+
+torch::Tensor EncoderImpl::tokens(const torch::Tensor& images) {
+  return forward(images).back().flatten(2).transpose(1, 2);  // [B, C, h, w] -> [B, h*w, C]
+}
+
+Encoder build_encoder(ConfigSection section) {
+  Encoder encoder = encoder_registry().build(section);
+  const std::string weights = section.get_string("weights", "");
+  if (!weights.empty()) {
+    const std::string note = encoder->load_torchvision(read_state_dict(weights));
+    if (!note.empty()) std::cerr << "model.encoder.weights: " << note << "\n";
+  }
+  return encoder;
+}
+
+}  // namespace vedkit

@@ -1,0 +1,129 @@
+#include "vision/encoders/resnet.h"
+
+#include <torch/nn/functional/activation.h>
+
+#include "core/error.h"
+
+namespace vedkit {
+namespace {
+
+namespace nn = torch::nn;
+
+nn::Conv2d conv(int64_t in, int64_t out, int64_t kernel, int64_t stride) {
+  return nn::Conv2d(
+      nn::Conv2dOptions(in, out, kernel).stride(stride).padding(kernel / 2).bias(false));
+}
+
+}  // namespace
+
+ResNetOptions read_resnet_options(ConfigSection& section) {
+  ResNetOptions options;
+  options.depth = section.get_int("depth", options.depth);
+  if (options.depth != 18 && options.depth != 34 && options.depth != 50) {
+    section.fail("depth", "expected one of 18, 34, 50");
+  }
+  options.in_channels = section.get_int("in_channels", options.in_channels, {1, 64});
+  options.width = section.get_int("width", options.width, {8, 256});
+  return options;
+}
+
+ResidualBlockImpl::ResidualBlockImpl(int64_t in_channels, int64_t width, int64_t stride,
+                                     bool bottleneck)
+    : bottleneck_(bottleneck), out_channels_(bottleneck ? width * 4 : width) {
+  if (bottleneck) {
+    conv1 = register_module("conv1", conv(in_channels, width, 1, 1));
+    bn1 = register_module("bn1", nn::BatchNorm2d(width));
+    conv2 = register_module("conv2", conv(width, width, 3, stride));
+    bn2 = register_module("bn2", nn::BatchNorm2d(width));
+    conv3 = register_module("conv3", conv(width, out_channels_, 1, 1));
+    bn3 = register_module("bn3", nn::BatchNorm2d(out_channels_));
+  } else {
+    conv1 = register_module("conv1", conv(in_channels, width, 3, stride));
+    bn1 = register_module("bn1", nn::BatchNorm2d(width));
+    conv2 = register_module("conv2", conv(width, width, 3, 1));
+    bn2 = register_module("bn2", nn::BatchNorm2d(width));
+  }
+  if (stride != 1 || in_channels != out_channels_) {
+    // torchvision names the projection shortcut downsample.0 (conv) and downsample.1 (bn).
+    down_conv = conv(in_channels, out_channels_, 1, stride);
+    down_bn = nn::BatchNorm2d(out_channels_);
+    register_module("downsample", nn::Sequential(down_conv, down_bn));
+  }
+}
+
+torch::Tensor ResidualBlockImpl::forward(const torch::Tensor& x) {
+  auto y = torch::relu(conv_bn(x, conv1, bn1, folded_));
+  y = conv_bn(y, conv2, bn2, folded_);
+  if (bottleneck_) y = conv_bn(torch::relu(y), conv3, bn3, folded_);
+  const auto shortcut = down_conv ? conv_bn(x, down_conv, down_bn, folded_) : x;
+  return torch::relu(y + shortcut);
+}
+
+void ResidualBlockImpl::fold() {
+  fold_conv_bn(conv1, bn1);
+  fold_conv_bn(conv2, bn2);
+  if (bottleneck_) fold_conv_bn(conv3, bn3);
+  if (down_conv) fold_conv_bn(down_conv, down_bn);
+  folded_ = true;
+}
+
+ResNetEncoderImpl::ResNetEncoderImpl(const ResNetOptions& options) : options_(options) {
+  const bool bottleneck = options.depth == 50;
+  const std::vector<int64_t> blocks =
+      options.depth == 18 ? std::vector<int64_t>{2, 2, 2, 2} : std::vector<int64_t>{3, 4, 6, 3};
+  conv1 = register_module(
+      "conv1", nn::Conv2d(nn::Conv2dOptions(options.in_channels, options.width, 7).stride(2).padding(3).bias(false)));
+  bn1 = register_module("bn1", nn::BatchNorm2d(options.width));
+  maxpool = register_module("maxpool", nn::MaxPool2d(nn::MaxPool2dOptions(3).stride(2).padding(1)));
+  pyramid_.push_back({options.width, 2});
+
+  int64_t channels = options.width;
+  for (int64_t stage = 0; stage < 4; ++stage) {
+    const int64_t width = options.width << stage;
+    nn::Sequential layer;
+    for (int64_t i = 0; i < blocks[stage]; ++i) {
+      const int64_t stride = (i == 0 && stage > 0) ? 2 : 1;
+      ResidualBlock block(channels, width, stride, bottleneck);
+      channels = block->out_channels();
+      layer->push_back(block);
+    }
+    layers_.push_back(register_module("layer" + std::to_string(stage + 1), layer));
+    pyramid_.push_back({channels, 4LL << stage});
+  }
+}
+
+std::vector<torch::Tensor> ResNetEncoderImpl::forward(const torch::Tensor& images) {
+  TORCH_CHECK(images.dim() == 4 && images.size(1) == options_.in_channels,
+              "ResNet encoder: expected [B, ", options_.in_channels, ", H, W] images, got ",
+              images.sizes());
+  std::vector<torch::Tensor> levels;
+  auto x = torch::relu(conv_bn(images, conv1, bn1, folded_));  // [B, width, H/2, W/2]
+  levels.push_back(x);
+  x = maxpool->forward(x);
+  for (auto& layer : layers_) {
+    x = layer->forward(x);
+    levels.push_back(x);
+  }
+  return levels;
+}
+
+void ResNetEncoderImpl::fold_for_inference() {
+  if (folded_) return;
+  fold_conv_bn(conv1, bn1);
+  for (auto& layer : layers_) {
+    for (auto& block : *layer) block.get<ResidualBlockImpl>().fold();
+  }
+  folded_ = true;
+}
+
+std::string ResNetEncoderImpl::load_torchvision(const StateDict& state) {
+  if (folded_) throw Error("ResNet encoder: load weights before folding batch-norm");
+  std::string note;
+  copy_state(*this, state, {"fc."}, [&](const std::string& name, const at::Tensor& tensor) {
+    if (name != "conv1.weight") return tensor;
+    return adapt_input_filters(tensor, options_.in_channels, name, note);
+  });
+  return note;
+}
+
+}  // namespace vedkit

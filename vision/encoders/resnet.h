@@ -1,0 +1,63 @@
+#pragma once
+
+#include <torch/nn/modules/batchnorm.h>
+#include <torch/nn/modules/container/sequential.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/pooling.h>
+
+#include "vision/encoders/encoder.h"
+#include "vision/encoders/state_dict.h"
+#include "vision/layers/conv_bn.h"
+
+namespace vedkit {
+
+struct ResNetOptions {
+  int64_t depth = 18;  // 18 | 34 | 50
+  int64_t in_channels = 3;
+  int64_t width = 64;  // channels of the stem and layer1; torchvision's is 64
+};
+
+ResNetOptions read_resnet_options(ConfigSection& section);
+
+// torchvision's BasicBlock (ResNet-18/34) and Bottleneck (ResNet-50, stride on the 3x3),
+// with its module names so a state dict maps one to one.
+class ResidualBlockImpl : public torch::nn::Module {
+ public:
+  ResidualBlockImpl(int64_t in_channels, int64_t width, int64_t stride, bool bottleneck);
+  torch::Tensor forward(const torch::Tensor& x);
+  void fold();
+  int64_t out_channels() const { return out_channels_; }
+
+ private:
+  bool bottleneck_;
+  bool folded_ = false;
+  int64_t out_channels_;
+  torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, conv3{nullptr}, down_conv{nullptr};
+  torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr}, bn3{nullptr}, down_bn{nullptr};
+};
+TORCH_MODULE(ResidualBlock);
+
+// ResNet-18/34/50 without its classifier. Pyramid: the stem (stride 2) and layer1..layer4
+// (strides 4, 8, 16, 32).
+class ResNetEncoderImpl : public EncoderImpl {
+ public:
+  explicit ResNetEncoderImpl(const ResNetOptions& options);
+
+  const std::vector<PyramidLevel>& pyramid() const override { return pyramid_; }
+  int64_t in_channels() const override { return options_.in_channels; }
+  int64_t size_multiple() const override { return 32; }
+  std::vector<torch::Tensor> forward(const torch::Tensor& images) override;
+  void fold_for_inference() override;
+  std::string load_torchvision(const StateDict& state) override;
+
+ private:
+  ResNetOptions options_;
+  std::vector<PyramidLevel> pyramid_;
+  bool folded_ = false;
+  torch::nn::Conv2d conv1{nullptr};
+  torch::nn::BatchNorm2d bn1{nullptr};
+  torch::nn::MaxPool2d maxpool{nullptr};
+  std::vector<torch::nn::Sequential> layers_;
+};
+
+}  // namespace vedkit

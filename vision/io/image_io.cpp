@@ -1,0 +1,131 @@
+#include "vision/io/image_io.h"
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <torch/torch.h>
+
+#include <filesystem>
+
+#include "core/error.h"
+
+namespace vedkit {
+
+cv::Mat read_image_unchanged(const std::string& path) {
+  if (!std::filesystem::is_regular_file(path)) {
+    throw DataError(path + ": no such image file");
+  }
+  cv::Mat image = cv::imread(path, cv::IMREAD_UNCHANGED);
+  if (image.empty()) {
+    throw DataError(path + ": cannot decode as an image (corrupt, or not an image format "
+                           "OpenCV reads)");
+  }
+  return image;
+}
+
+namespace {
+
+// 8-bit BGR, or 8-bit grey, from any depth and channel count.
+cv::Mat to_8bit(const cv::Mat& image) {
+  cv::Mat out = image;
+  if (image.depth() == CV_16U) {
+    image.convertTo(out, CV_8U, 1.0 / 257.0);
+  } else if (image.depth() == CV_32F || image.depth() == CV_64F) {
+    image.convertTo(out, CV_8U, 255.0);
+  } else if (image.depth() != CV_8U) {
+    image.convertTo(out, CV_8U);
+  }
+  if (out.channels() == 4) cv::cvtColor(out, out, cv::COLOR_BGRA2BGR);
+  if (out.channels() == 2) cv::extractChannel(out, out, 0);
+  return out;
+}
+
+}  // namespace
+
+cv::Mat to_bgr8(const cv::Mat& image) {
+  cv::Mat out = to_8bit(image);
+  if (out.channels() == 1) cv::cvtColor(out, out, cv::COLOR_GRAY2BGR);
+  return out;
+}
+
+at::Tensor image_to_tensor(const cv::Mat& image, int64_t channels) {
+  cv::Mat converted = to_8bit(image);
+  if (channels == 1 && converted.channels() == 3) {
+    cv::cvtColor(converted, converted, cv::COLOR_BGR2GRAY);
+  } else if (channels == 3 && converted.channels() == 1) {
+    cv::cvtColor(converted, converted, cv::COLOR_GRAY2RGB);
+  } else if (channels == 3) {
+    cv::cvtColor(converted, converted, cv::COLOR_BGR2RGB);
+  } else if (channels != 1) {
+    throw DataError("images have 1 or 3 channels here; " + std::to_string(channels) +
+                    " were asked for");
+  }
+  if (!converted.isContinuous()) converted = converted.clone();
+  const auto hwc = torch::from_blob(converted.data, {converted.rows, converted.cols, channels},
+                                    torch::kUInt8);
+  return hwc.permute({2, 0, 1}).to(torch::kFloat).div_(255).contiguous();
+}
+
+cv::Mat tensor_to_image(const at::Tensor& chw) {
+  const auto hwc = (chw.detach().to(torch::kCPU, torch::kFloat).clamp(0, 1) * 255)
+                       .round()
+                       .to(torch::kUInt8)
+                       .permute({1, 2, 0})
+                       .contiguous();
+  const int channels = static_cast<int>(hwc.size(2));
+  cv::Mat image(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)),
+                CV_8UC(channels), hwc.data_ptr<uint8_t>());
+  cv::Mat out = image.clone();
+  if (channels == 3) cv::cvtColor(out, out, cv::COLOR_RGB2BGR);
+  return out;
+}
+
+at::Tensor read_image(const std::string& path, int64_t channels) {
+  try {
+    return image_to_tensor(read_image_unchanged(path), channels);
+  } catch (const DataError& e) {
+    const std::string message = e.what();
+    if (message.rfind(path, 0) == 0) throw;
+    throw DataError(path + ": " + message);
+  }
+}
+
+at::Tensor read_mask(const std::string& path) {
+  const cv::Mat mask = read_image_unchanged(path);
+  if (mask.channels() != 1) {
+    throw DataError(path + ": a colour mask; give single-channel class-index PNGs, or map "
+                           "colours to classes with data.palette");
+  }
+  cv::Mat as_int;
+  mask.convertTo(as_int, CV_32S);
+  return torch::from_blob(as_int.data, {mask.rows, mask.cols}, torch::kInt).to(torch::kLong);
+}
+
+at::Tensor read_colour_mask(const std::string& path,
+                            const std::vector<std::array<uint8_t, 3>>& palette,
+                            int64_t ignore_index) {
+  cv::Mat mask = to_8bit(read_image_unchanged(path));
+  if (mask.channels() == 1) cv::cvtColor(mask, mask, cv::COLOR_GRAY2BGR);
+  auto classes = torch::full({mask.rows, mask.cols}, ignore_index, torch::kLong);
+  auto out = classes.accessor<int64_t, 2>();
+  for (int y = 0; y < mask.rows; ++y) {
+    const auto* row = mask.ptr<cv::Vec3b>(y);
+    for (int x = 0; x < mask.cols; ++x) {
+      for (size_t k = 0; k < palette.size(); ++k) {
+        // palette is RGB; OpenCV pixels are BGR.
+        if (row[x][2] == palette[k][0] && row[x][1] == palette[k][1] && row[x][0] == palette[k][2]) {
+          out[y][x] = static_cast<int64_t>(k);
+          break;
+        }
+      }
+    }
+  }
+  return classes;
+}
+
+void write_png(const std::string& path, const cv::Mat& image) {
+  const std::filesystem::path target(path);
+  if (target.has_parent_path()) std::filesystem::create_directories(target.parent_path());
+  if (!cv::imwrite(path, image)) throw DataError(path + ": cannot write the PNG");
+}
+
+}  // namespace vedkit

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <ATen/core/Tensor.h>
+#include <opencv2/core/mat.hpp>
+
+#include <array>
+#include <string>
+#include <vector>
+
+namespace vedkit {
+
+// The PASCAL VOC colour map: class 0 black, then distinct colours by bit interleaving.
+std::array<uint8_t, 3> class_colour(int64_t class_index);  // RGB
+
+// classes [H, W] int64 -> BGR image of the class colours.
+cv::Mat colour_mask(const at::Tensor& classes);
+
+// Blends the colour mask over image (8-bit BGR) at alpha, leaves background pixels (class 0)
+// as they are, and writes the names of the classes present in a legend at the top left.
+cv::Mat overlay_mask(const cv::Mat& image, const at::Tensor& classes,
+                     const std::vector<std::string>& class_names, double alpha = 0.6);
+
+}  // namespace vedkit

@@ -1,0 +1,23 @@
+#include "vision/layers/conv_bn.h"
+
+namespace vedkit {
+
+torch::Tensor conv_bn(const torch::Tensor& x, torch::nn::Conv2d& conv, torch::nn::BatchNorm2d& bn,
+                      bool folded) {
+  return folded ? conv->forward(x) : bn->forward(conv->forward(x));
+}
+
+void fold_conv_bn(torch::nn::Conv2d& conv, torch::nn::BatchNorm2d& bn) {
+  torch::NoGradGuard no_grad;
+  // y = gamma * (conv(x) - mean) / sqrt(var + eps) + beta, computed in double so that the
+  // folded weights round once.
+  const auto dtype = conv->weight.scalar_type();
+  const auto scale = bn->weight.to(torch::kDouble) /
+                     torch::sqrt(bn->running_var.to(torch::kDouble) + bn->options.eps());
+  conv->weight.copy_((conv->weight.to(torch::kDouble) * scale.reshape({-1, 1, 1, 1})).to(dtype));
+  auto shift = bn->bias.to(torch::kDouble) - bn->running_mean.to(torch::kDouble) * scale;
+  if (conv->bias.defined()) shift = shift + conv->bias.to(torch::kDouble) * scale;
+  conv->bias = shift.to(dtype);
+}
+
+}  // namespace vedkit

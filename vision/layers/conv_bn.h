@@ -1,0 +1,17 @@
+#pragma once
+
+#include <torch/nn/modules/batchnorm.h>
+#include <torch/nn/modules/conv.h>
+
+namespace vedkit {
+
+// A convolution followed by its batch-norm; once folded, the convolution carries the
+// batch-norm's scale and shift and the batch-norm is skipped.
+torch::Tensor conv_bn(const torch::Tensor& x, torch::nn::Conv2d& conv, torch::nn::BatchNorm2d& bn,
+                      bool folded);
+
+// Folds bn's running statistics into conv (inference only). Fold after moving the module to
+// its device: the folded bias is a member, not a registered parameter.
+void fold_conv_bn(torch::nn::Conv2d& conv, torch::nn::BatchNorm2d& bn);
+
+}  // namespace vedkit

@@ -1,0 +1,63 @@
+#include "vision/segmentation/predict.h"
+
+#include <torch/nn/functional/padding.h>
+
+namespace vedkit {
+namespace {
+
+namespace F = torch::nn::functional;
+
+at::Tensor padded_logits(SegmentationModelImpl& model, const at::Tensor& images) {
+  const int64_t multiple = model.size_multiple();
+  const int64_t height = images.size(2), width = images.size(3);
+  const int64_t pad_h = (multiple - height % multiple) % multiple;
+  const int64_t pad_w = (multiple - width % multiple) % multiple;
+  if (pad_h == 0 && pad_w == 0) return model.forward(images);
+  const auto padded = F::pad(images, F::PadFuncOptions({0, pad_w, 0, pad_h}));
+  return model.forward(padded).slice(2, 0, height).slice(3, 0, width);
+}
+
+// Window starts along one side so that windows of `size` every `stride` cover [0, length).
+std::vector<int64_t> window_starts(int64_t length, int64_t size, int64_t stride) {
+  std::vector<int64_t> starts;
+  for (int64_t start = 0;; start += stride) {
+    if (start + size >= length) {
+      starts.push_back(std::max<int64_t>(0, length - size));
+      break;
+    }
+    starts.push_back(start);
+  }
+  return starts;
+}
+
+at::Tensor tiled_logits(SegmentationModelImpl& model, const at::Tensor& images,
+                        const PredictOptions& options) {
+  const int64_t height = images.size(2), width = images.size(3);
+  const int64_t size = options.tile_size;
+  if (size <= 0 || (height <= size && width <= size)) return padded_logits(model, images);
+  auto sum = torch::zeros({images.size(0), model.num_classes(), height, width}, images.options());
+  auto count = torch::zeros({1, 1, height, width}, images.options());
+  for (int64_t top : window_starts(height, size, options.tile_stride)) {
+    for (int64_t left : window_starts(width, size, options.tile_stride)) {
+      const int64_t bottom = std::min(top + size, height), right = std::min(left + size, width);
+      const auto crop = images.slice(2, top, bottom).slice(3, left, right);
+      sum.slice(2, top, bottom).slice(3, left, right) += padded_logits(model, crop);
+      count.slice(2, top, bottom).slice(3, left, right) += 1;
+    }
+  }
+  return sum / count;
+}
+
+}  // namespace
+
+at::Tensor predict_probabilities(SegmentationModelImpl& model, const at::Tensor& images,
+                                 const PredictOptions& options) {
+  auto probabilities = tiled_logits(model, images, options).softmax(1);
+  if (options.flip) {
+    const auto flipped = tiled_logits(model, images.flip({3}), options).softmax(1).flip({3});
+    probabilities = (probabilities + flipped) / 2;
+  }
+  return probabilities;
+}
+
+}  // namespace vedkit

@@ -1,0 +1,22 @@
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include "vision/segmentation/segmentation_model.h"
+
+namespace vedkit {
+
+struct PredictOptions {
+  // Images with a side above tile_size run as overlapping tile_size crops (mmseg's slide
+  // mode): logits summed and divided by how many windows cover each pixel. 0 = never tile.
+  int64_t tile_size = 512;
+  int64_t tile_stride = 341;
+  bool flip = false;  // test-time augmentation: average with the horizontal flip
+};
+
+// images [B, C, H, W] in [0, 1], any H and W: padded (with 0) to the model's size multiple,
+// run, and cropped back. Returns class probabilities [B, K, H, W].
+at::Tensor predict_probabilities(SegmentationModelImpl& model, const at::Tensor& images,
+                                 const PredictOptions& options = {});
+
+}  // namespace vedkit

@@ -1,0 +1,88 @@
+#include "vision/segmentation/segmentation_model.h"
+
+#include "core/error.h"
+#include "core/model_file.h"
+
+namespace vedkit {
+
+NormalizationOptions read_normalization_options(ConfigSection section, int64_t in_channels) {
+  const bool rgb = in_channels == 3;
+  // ImageNet statistics for RGB (what torchvision's weights expect); mid-grey otherwise.
+  NormalizationOptions options;
+  options.mean = section.get_reals("mean", rgb ? std::vector<double>{0.485, 0.456, 0.406}
+                                              : std::vector<double>(in_channels, 0.5));
+  options.std = section.get_reals("std", rgb ? std::vector<double>{0.229, 0.224, 0.225}
+                                            : std::vector<double>(in_channels, 0.25),
+                                  {1e-6, 1e6});
+  const auto channels = std::to_string(in_channels);
+  if (static_cast<int64_t>(options.mean.size()) != in_channels) {
+    section.fail("mean", "expected " + channels + " values, one per input channel");
+  }
+  if (static_cast<int64_t>(options.std.size()) != in_channels) {
+    section.fail("std", "expected " + channels + " values, one per input channel");
+  }
+  return options;
+}
+
+SegmentationModelImpl::SegmentationModelImpl(Encoder encoder,
+                                             const UnetDecoderOptions& decoder_options,
+                                             int64_t num_classes,
+                                             const NormalizationOptions& normalization)
+    : encoder_(register_module("encoder", std::move(encoder))), num_classes_(num_classes) {
+  decoder_ = register_module("decoder", UnetDecoder(encoder_->pyramid(), decoder_options));
+  head_ = register_module("head", torch::nn::Conv2d(torch::nn::Conv2dOptions(
+                                      decoder_->out_channels(), num_classes, 3).padding(1)));
+  const int64_t channels = static_cast<int64_t>(normalization.mean.size());
+  mean_ = register_buffer("mean", torch::tensor(normalization.mean, torch::kFloat).reshape({1, channels, 1, 1}));
+  std_ = register_buffer("std", torch::tensor(normalization.std, torch::kFloat).reshape({1, channels, 1, 1}));
+}
+
+torch::Tensor SegmentationModelImpl::forward(const torch::Tensor& images) {
+  auto x = (images - mean_) / std_;
+  if (channels_last_) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
+  return head_->forward(decoder_->forward(encoder_->forward(x)));  // [B, K, H, W]
+}
+
+void SegmentationModelImpl::prepare_for_inference() {
+  eval();
+  encoder_->fold_for_inference();
+  decoder_->fold_for_inference();
+  torch::NoGradGuard no_grad;
+  for (auto& parameter : parameters()) {
+    if (parameter.dim() == 4) parameter.set_data(parameter.contiguous(torch::MemoryFormat::ChannelsLast));
+  }
+  channels_last_ = true;
+}
+
+SegmentationModel build_segmentation_model(ConfigSection model_section) {
+  Encoder encoder = build_encoder(model_section.section("encoder"));
+  auto decoder_section = model_section.section("decoder");
+  decoder_section.get_string("type", "unet", {"unet"});
+  const auto decoder_options = read_unet_decoder_options(decoder_section, encoder->pyramid());
+  const int64_t num_classes = decoder_section.get_int("num_classes", std::nullopt, {1, 1024});
+  const auto normalization =
+      read_normalization_options(model_section.section("normalize"), encoder->in_channels());
+  return SegmentationModel(std::move(encoder), decoder_options, num_classes, normalization);
+}
+
+}  // namespace vedkit
+
+namespace vedkit {
+
+LoadedSegmentationModel load_segmentation_model(const std::string& path) {
+  const auto file = ModelFile::open(path);
+  auto config = Config::from_text(file.contents().config_yaml, path + " (its config)");
+  const auto task = config.root().get_string("task", "");
+  if (task != "segmentation") {
+    throw ModelFileError(path + ": a " + (task.empty() ? "non-vedkit" : task) +
+                         " model, not a segmentation model");
+  }
+  LoadedSegmentationModel loaded;
+  loaded.model = build_segmentation_model(config.section("model"));
+  file.load_weights(*loaded.model);
+  loaded.model->prepare_for_inference();
+  loaded.class_names = file.contents().vocabulary;
+  return loaded;
+}
+
+}  // namespace vedkit

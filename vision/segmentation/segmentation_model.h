@@ -1,0 +1,65 @@
+#pragma once
+
+#include <torch/nn/modules/conv.h>
+
+#include "core/config.h"
+#include "vision/decoders/unet/unet_decoder.h"
+#include "vision/encoders/encoder.h"
+
+namespace vedkit {
+
+// Images arrive in [0, 1]; the model normalises them itself, so a model file needs nothing
+// else at inference.
+struct NormalizationOptions {
+  std::vector<double> mean;
+  std::vector<double> std;
+};
+
+NormalizationOptions read_normalization_options(ConfigSection section, int64_t in_channels);
+
+// Encoder -> U-Net decoder -> 3x3 head: [B, C, H, W] in [0, 1] -> logits [B, K, H, W].
+// H and W must be multiples of size_multiple(); predict.h pads any other size.
+class SegmentationModelImpl : public torch::nn::Module {
+ public:
+  SegmentationModelImpl(Encoder encoder, const UnetDecoderOptions& decoder_options,
+                        int64_t num_classes, const NormalizationOptions& normalization);
+
+  torch::Tensor forward(const torch::Tensor& images);
+
+  // eval(), batch-norm folded into the convolutions, channels-last weights.
+  void prepare_for_inference();
+  bool channels_last() const { return channels_last_; }
+
+  int64_t num_classes() const { return num_classes_; }
+  int64_t in_channels() const { return encoder_->in_channels(); }
+  int64_t size_multiple() const { return encoder_->size_multiple(); }
+  const Encoder& encoder() const { return encoder_; }
+
+ private:
+  Encoder encoder_;
+  UnetDecoder decoder_{nullptr};
+  torch::nn::Conv2d head_{nullptr};
+  torch::Tensor mean_, std_;
+  int64_t num_classes_;
+  bool channels_last_ = false;
+};
+TORCH_MODULE(SegmentationModel);
+
+// Builds from `model.encoder`, `model.decoder` (type: unet, channels, num_classes) and
+// `model.normalize`.
+SegmentationModel build_segmentation_model(ConfigSection model_section);
+
+}  // namespace vedkit
+
+namespace vedkit {
+
+struct LoadedSegmentationModel {
+  SegmentationModel model{nullptr};
+  std::vector<std::string> class_names;  // from the file's vocabulary
+};
+
+// Rebuilds the model from a model file's own config and loads its weights, ready for
+// inference (prepare_for_inference() done). A file of another task is a ModelFileError.
+LoadedSegmentationModel load_segmentation_model(const std::string& path);
+
+}  // namespace vedkit
