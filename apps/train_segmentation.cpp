@@ -21,6 +21,7 @@ class NamedSegmentationTask : public SegmentationTask {
 }  // namespace
 
 int train_segmentation(Config& config, const TrainArgs& args) {
+  config.root().get_string("task", std::nullopt, {"segmentation"});
   const auto runtime = read_runtime_options(config.section("runtime"));
   const auto device = apply_runtime(runtime);
   auto model = build_segmentation_model(config.section("model"));

@@ -29,24 +29,15 @@ std::vector<std::pair<std::string, torch::Tensor>> named_state(const torch::nn::
   return state;
 }
 
-}  // namespace
-
-void write_model_file(const std::string& path, const torch::nn::Module& module,
-                      const ModelFileContents& contents,
-                      const torch::optim::Optimizer* optimizer) {
-  torch::serialize::OutputArchive archive;
+void write_contents(torch::serialize::OutputArchive& archive, const ModelFileContents& contents,
+                    const c10::IValue& weights) {
   archive.write("format", c10::IValue(std::string(kFormatName)));
   archive.write("format_version", c10::IValue(kModelFileVersion));
   archive.write("config_yaml", c10::IValue(contents.config_yaml));
   c10::List<std::string> vocabulary;
   for (const auto& word : contents.vocabulary) vocabulary.push_back(word);
   archive.write("vocabulary", c10::IValue(vocabulary));
-
-  c10::Dict<std::string, at::Tensor> weights;
-  for (const auto& [name, tensor] : named_state(module)) {
-    weights.insert(name, tensor.detach().to(torch::kCPU).contiguous());
-  }
-  archive.write("weights", c10::IValue(weights));
+  archive.write("weights", weights);
 
   const TrainState& state = contents.train_state;
   archive.write("step", c10::IValue(state.step));
@@ -54,12 +45,9 @@ void write_model_file(const std::string& path, const torch::nn::Module& module,
   archive.write("best_metric", c10::IValue(state.best_metric));
   archive.write("best_metric_name", c10::IValue(state.best_metric_name));
   if (state.rng_state.defined()) archive.write("rng_state", state.rng_state, true);
-  if (optimizer != nullptr) {
-    torch::serialize::OutputArchive optimizer_archive;
-    optimizer->save(optimizer_archive);
-    archive.write("optimizer", optimizer_archive);
-  }
+}
 
+void save_atomically(torch::serialize::OutputArchive& archive, const std::string& path) {
   const std::filesystem::path target(path);
   if (target.has_parent_path()) std::filesystem::create_directories(target.parent_path());
   const std::string temporary = path + ".tmp." + std::to_string(::getpid());
@@ -70,6 +58,25 @@ void write_model_file(const std::string& path, const torch::nn::Module& module,
     throw ModelFileError(path + ": cannot write the model file: " + e.what_without_backtrace());
   }
   std::filesystem::rename(temporary, target);
+}
+
+}  // namespace
+
+void write_model_file(const std::string& path, const torch::nn::Module& module,
+                      const ModelFileContents& contents,
+                      const torch::optim::Optimizer* optimizer) {
+  c10::Dict<std::string, at::Tensor> weights;
+  for (const auto& [name, tensor] : named_state(module)) {
+    weights.insert(name, tensor.detach().to(torch::kCPU).contiguous());
+  }
+  torch::serialize::OutputArchive archive;
+  write_contents(archive, contents, c10::IValue(weights));
+  if (optimizer != nullptr) {
+    torch::serialize::OutputArchive optimizer_archive;
+    optimizer->save(optimizer_archive);
+    archive.write("optimizer", optimizer_archive);
+  }
+  save_atomically(archive, path);
 }
 
 ModelFile ModelFile::open(const std::string& path) {
@@ -152,6 +159,16 @@ void ModelFile::load_weights(torch::nn::Module& module, const std::string& prefi
       if (!known) throw mismatch("the file has '" + name + "', which the model does not");
     }
   }
+}
+
+void ModelFile::write_inference_copy(const std::string& path) const {
+  c10::IValue weights;
+  archive_->read("weights", weights);
+  ModelFileContents contents = contents_;
+  contents.train_state.rng_state = torch::Tensor();
+  torch::serialize::OutputArchive archive;
+  write_contents(archive, contents, weights);
+  save_atomically(archive, path);
 }
 
 bool ModelFile::load_optimizer(torch::optim::Optimizer& optimizer) const {

@@ -148,3 +148,37 @@ TEST(ModelFile, ExtraOrMissingWeightsAreReported) {
 
 }  // namespace
 }  // namespace vedkit
+
+namespace vedkit {
+namespace {
+
+TEST(ModelFile, InferenceCopyDropsTrainingStateOnly) {
+  testing::TempDir dir;
+  Tiny model(16);
+  torch::optim::AdamW optimizer(model->parameters());
+  model->head->forward(torch::randn({1, 16})).sum().backward();
+  optimizer.step();
+  ModelFileContents contents;
+  contents.config_yaml = "task: x\n";
+  contents.vocabulary = {"a", "b"};
+  contents.train_state.epoch = 4;
+  contents.train_state.rng_state = torch::ones({4}, torch::kUInt8);
+  write_model_file(dir.file("full.vdk"), *model, contents, &optimizer);
+  ModelFile::open(dir.file("full.vdk")).write_inference_copy(dir.file("small.vdk"));
+
+  EXPECT_LT(std::filesystem::file_size(dir.file("small.vdk")),
+            std::filesystem::file_size(dir.file("full.vdk")));
+  const auto small = ModelFile::open(dir.file("small.vdk"));
+  EXPECT_EQ(small.contents().config_yaml, "task: x\n");
+  EXPECT_EQ(small.contents().vocabulary, contents.vocabulary);
+  EXPECT_EQ(small.contents().train_state.epoch, 4);
+  EXPECT_FALSE(small.contents().train_state.rng_state.defined());
+  torch::optim::AdamW fresh(model->parameters());
+  EXPECT_FALSE(small.load_optimizer(fresh));
+  Tiny copy(16);
+  small.load_weights(*copy);
+  EXPECT_TRUE(torch::equal(copy->conv->weight, model->conv->weight));
+}
+
+}  // namespace
+}  // namespace vedkit

@@ -26,8 +26,10 @@ TEST(SegmentationLoss, IgnoredPixelsCountInNoTerm) {
   auto other = logits.clone();
   other[0].select(1, 1).select(1, 1).fill_(50);  // only the pixel ignored in `changed`
   for (const auto* type : {"cross_entropy", "dice", "focal"}) {
+    SegmentationLossTerm term;
+    term.type = type;
     SegmentationLossOptions options;
-    options.terms = {SegmentationLossTerm{type}};
+    options.terms = {term};
     EXPECT_NEAR(segmentation_loss(logits, changed, options).item<double>(),
                 segmentation_loss(other, changed, options).item<double>(), 1e-6)
         << type;

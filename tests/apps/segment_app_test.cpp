@@ -1,0 +1,122 @@
+// vedkit-segment and vedkit-eval, run as a user runs them, on good and bad inputs.
+#include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/model_file.h"
+#include "tests/support/run_command.h"
+#include "tests/support/temp_dir.h"
+#include "vision/segmentation/segmentation_model.h"
+
+namespace vedkit {
+namespace {
+
+using testing::app;
+using testing::run_command;
+using testing::TempDir;
+
+// An untrained model file: the apps' plumbing does not depend on what it learned.
+std::string write_model(const TempDir& dir, int64_t classes) {
+  auto config = Config::from_text(
+      "task: segmentation\nmodel:\n  encoder: {type: resnet, depth: 18, width: 8}\n"
+      "  decoder: {channels: [16, 16, 8, 8, 8], num_classes: " + std::to_string(classes) + "}\n",
+      "model.yaml");
+  auto model = build_segmentation_model(config.section("model"));
+  ModelFileContents contents;
+  contents.config_yaml = config.to_yaml();
+  for (int64_t k = 0; k < classes; ++k) contents.vocabulary.push_back("class" + std::to_string(k));
+  const auto path = dir.file("model" + std::to_string(classes) + ".vdk");
+  write_model_file(path, *model, contents);
+  return path;
+}
+
+class SegmentApp : public ::testing::Test {
+ protected:
+  void SetUp() override { model_ = write_model(dir_, 3); }
+  std::string segment(const std::string& inputs) {
+    return app("vedkit-segment") + " --model " + model_ + " --out " + dir_.file("out") + " " + inputs;
+  }
+  TempDir dir_;
+  std::string model_;
+};
+
+TEST_F(SegmentApp, WritesMaskOverlayAndJsonForAnyKindOfImage) {
+  cv::Mat colour(37, 53, CV_8UC3, cv::Scalar(10, 200, 30));
+  std::filesystem::create_directories(dir_.path() / "in");
+  cv::imwrite(dir_.file("in/colour.png"), colour);
+  cv::imwrite(dir_.file("in/grey.png"), cv::Mat(40, 40, CV_8U, cv::Scalar(100)));
+  cv::imwrite(dir_.file("in/alpha.png"), cv::Mat(33, 70, CV_8UC4, cv::Scalar(1, 2, 3, 128)));
+  cv::imwrite(dir_.file("in/deep.png"), cv::Mat(50, 20, CV_16UC3, cv::Scalar(60000, 3, 900)));
+  cv::imwrite(dir_.file("in/large.jpg"), cv::Mat(700, 300, CV_8UC3, cv::Scalar(5, 5, 5)));
+  const auto result = run_command(segment(dir_.file("in")));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  for (const auto& [name, size] : std::vector<std::pair<std::string, cv::Size>>{
+           {"colour", {53, 37}}, {"grey", {40, 40}}, {"alpha", {70, 33}}, {"deep", {20, 50}},
+           {"large", {300, 700}}}) {
+    const cv::Mat mask = cv::imread(dir_.file("out/" + name + "_mask.png"), cv::IMREAD_UNCHANGED);
+    ASSERT_FALSE(mask.empty()) << name;
+    EXPECT_EQ(mask.size(), size) << name << ": the mask has the input's size";
+    EXPECT_EQ(mask.type(), CV_8U);
+    const cv::Mat overlay = cv::imread(dir_.file("out/" + name + "_overlay.png"));
+    EXPECT_EQ(overlay.size(), size) << name;
+    EXPECT_NE(result.output.find("\"image\": \"" + dir_.file("in/" + name)), std::string::npos) << name;
+  }
+  EXPECT_NE(result.output.find("\"share\": "), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("5 of 5 images segmented"), std::string::npos) << result.output;
+}
+
+TEST_F(SegmentApp, BadFilesAreReportedAndSkipped) {
+  cv::imwrite(dir_.file("good.png"), cv::Mat(32, 32, CV_8UC3, cv::Scalar(1, 2, 3)));
+  dir_.write("text.png", "this is not a PNG\n");
+  cv::imwrite(dir_.file("cut.png"), cv::Mat(64, 64, CV_8UC3, cv::Scalar(9, 9, 9)));
+  std::filesystem::resize_file(dir_.file("cut.png"), 40);
+  const auto result = run_command(segment(dir_.file("good.png") + " " + dir_.file("text.png") +
+                                          " " + dir_.file("cut.png") + " " + dir_.file("missing.png")));
+  EXPECT_EQ(result.exit_code, 1) << "some inputs failed";
+  EXPECT_NE(result.output.find(dir_.file("text.png") + ": cannot decode"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find(dir_.file("cut.png") + ": cannot decode"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find(dir_.file("missing.png") + ": no such image file"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("1 of 4 images segmented"), std::string::npos) << result.output;
+  EXPECT_TRUE(std::filesystem::exists(dir_.file("out/good_mask.png")));
+}
+
+TEST_F(SegmentApp, EmptyFolderMissingModelAndNoInputAreErrors) {
+  std::filesystem::create_directories(dir_.path() / "empty");
+  auto result = run_command(segment(dir_.file("empty")));
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.output.find("no images"), std::string::npos) << result.output;
+
+  result = run_command(app("vedkit-segment") + " --model " + dir_.file("none.vdk") + " x.png");
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.output.find("none.vdk: cannot open model file"), std::string::npos) << result.output;
+
+  result = run_command(app("vedkit-segment") + " --model " + model_);
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+}
+
+TEST_F(SegmentApp, EvalPrintsTableAndJson) {
+  const auto json = dir_.file("scores.json");
+  const auto eval = app("vedkit-eval") + " --quiet --data " + VEDKIT_SOURCE_DIR + "/datasets/samples";
+  auto result = run_command(eval + " --model " + write_model(dir_, 11) + " --json " + json);
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("class10"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("mIoU"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("(4 images;"), std::string::npos) << result.output;
+  std::ifstream written(json);
+  std::string line;
+  std::getline(written, line);
+  EXPECT_EQ(line.rfind("{\"aAcc\": ", 0), 0u) << line;
+
+  // The sample masks have 11 classes; a 3-class model rejects every pair, and says why.
+  result = run_command(eval + " --model " + model_);
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("raise model.decoder.num_classes"), std::string::npos) << result.output;
+  result = run_command(app("vedkit-eval") + " --model " + model_);
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+}
+
+}  // namespace
+}  // namespace vedkit
