@@ -13,13 +13,17 @@
 
 namespace vedkit::testing {
 
-constexpr const char* kPython = "/usr/bin/python3";
+// Debian's python3 has torch and torchvision; VEDKIT_PYTHON names another interpreter (on
+// a machine whose PyTorch lives elsewhere).
+inline std::string python() {
+  const char* chosen = std::getenv("VEDKIT_PYTHON");
+  return chosen != nullptr ? chosen : "/usr/bin/python3";
+}
 
-// Runs a peer script under tests/peers with Debian's python3 (which has torch and
-// torchvision). A missing interpreter or a failing script fails the test, never skips it:
-// parity is part of the contract, and CI installs the peer.
+// Runs a peer script under tests/peers. A missing interpreter or a failing script fails the
+// test, never skips it: parity is part of the contract, and CI installs the peer.
 inline void run_peer(const std::string& script_and_args) {
-  const std::string command = std::string(kPython) + " " + VEDKIT_SOURCE_DIR + "/tests/peers/" +
+  const std::string command = python() + " " + VEDKIT_SOURCE_DIR + "/tests/peers/" +
                               script_and_args;
   ASSERT_EQ(std::system(command.c_str()), 0)
       << "the Python peer failed: " << command

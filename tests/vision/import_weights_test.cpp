@@ -14,7 +14,7 @@ using testing::TempDir;
 TEST(ImportTorchvision, ConvertedWeightsLoadThroughTheConfig) {
   TempDir dir;
   const std::string script = std::string(VEDKIT_SOURCE_DIR) + "/scripts/import_torchvision.py";
-  const auto command = std::string(testing::kPython) + " " + script +
+  const auto command = testing::python() + " " + script +
                        " --arch resnet18 --random --seed 4 --out " + dir.file("r18.pt") + " > /dev/null";
   ASSERT_EQ(std::system(command.c_str()), 0) << command;
   auto config = Config::from_text("encoder: {type: resnet, depth: 18, in_channels: 1, weights: " +
@@ -33,7 +33,7 @@ TEST(ImportTorchvision, ConvertedWeightsLoadThroughTheConfig) {
 TEST(ImportTorchvision, ScriptRejectsAForeignFile) {
   TempDir dir;
   const auto bogus = dir.write("bogus.pth", "not a state dict");
-  const std::string command = std::string(testing::kPython) + " " + VEDKIT_SOURCE_DIR +
+  const std::string command = testing::python() + " " + VEDKIT_SOURCE_DIR +
                               "/scripts/import_torchvision.py --arch resnet18 --weights " + bogus +
                               " --out " + dir.file("x.pt") + " 2> /dev/null";
   EXPECT_NE(std::system(command.c_str()), 0);

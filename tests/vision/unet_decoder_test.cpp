@@ -63,3 +63,23 @@ TEST(SegmentationModel, WrongChannelCountIsAConfigError) {
 
 }  // namespace
 }  // namespace vedkit
+
+namespace vedkit {
+namespace {
+
+// Runs only where LibTorch has CUDA and a GPU (the device machine); CI has neither.
+TEST(SegmentationModel, FoldedModelMovesToCudaAndMatchesCpu) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  auto model = model_from(
+      "model:\n  encoder: {type: resnet, depth: 18, width: 16}\n  decoder: {num_classes: 3}\n");
+  model->prepare_for_inference();
+  torch::InferenceMode inference;
+  const auto images = torch::rand({2, 3, 96, 64});
+  const auto on_cpu = model->forward(images);
+  model->to(torch::kCUDA);
+  const auto on_gpu = model->forward(images.to(torch::kCUDA)).cpu();
+  EXPECT_LT(testing::max_abs_diff(on_gpu, on_cpu), 1e-3);
+}
+
+}  // namespace
+}  // namespace vedkit

@@ -17,7 +17,8 @@ void fold_conv_bn(torch::nn::Conv2d& conv, torch::nn::BatchNorm2d& bn) {
   conv->weight.copy_((conv->weight.to(torch::kDouble) * scale.reshape({-1, 1, 1, 1})).to(dtype));
   auto shift = bn->bias.to(torch::kDouble) - bn->running_mean.to(torch::kDouble) * scale;
   if (conv->bias.defined()) shift = shift + conv->bias.to(torch::kDouble) * scale;
-  conv->bias = shift.to(dtype);
+  // A buffer moves with module.to(device) in place, and the conv's bias member shares it.
+  conv->bias = conv->register_buffer("folded_bias", shift.to(dtype));
 }
 
 }  // namespace vedkit

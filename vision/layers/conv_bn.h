@@ -10,8 +10,9 @@ namespace vedkit {
 torch::Tensor conv_bn(const torch::Tensor& x, torch::nn::Conv2d& conv, torch::nn::BatchNorm2d& bn,
                       bool folded);
 
-// Folds bn's running statistics into conv (inference only). Fold after moving the module to
-// its device: the folded bias is a member, not a registered parameter.
+// Folds bn's running statistics into conv, for inference only: the shift becomes the conv's
+// bias, registered as the buffer "folded_bias" (so it moves with the module), and a folded
+// module is not saved as a model file.
 void fold_conv_bn(torch::nn::Conv2d& conv, torch::nn::BatchNorm2d& bn);
 
 }  // namespace vedkit

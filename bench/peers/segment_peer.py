@@ -1,0 +1,96 @@
+#!/usr/bin/python3
+"""The PyTorch eager peer of bench-segment: the same ResNet-18 U-Net (decoder
+256-128-64-32-16, 11 classes), the same input and timing loop.
+
+Prints "images_per_s latency_ms gflop_per_image" on one line.
+"""
+import argparse
+import os
+import time
+
+import torch
+import torch.nn.functional as F
+import torchvision
+
+from encoders_peer import count_flops
+
+
+def conv_bn_relu(cin, cout):
+    return torch.nn.Sequential(torch.nn.Conv2d(cin, cout, 3, padding=1, bias=False),
+                               torch.nn.BatchNorm2d(cout), torch.nn.ReLU(inplace=True))
+
+
+class Block(torch.nn.Module):
+    def __init__(self, cin, skip, cout):
+        super().__init__()
+        self.conv1, self.conv2 = conv_bn_relu(cin + skip, cout), conv_bn_relu(cout, cout)
+
+    def forward(self, x, skip=None):
+        size = skip.shape[-2:] if skip is not None else (x.shape[-2] * 2, x.shape[-1] * 2)
+        x = F.interpolate(x, size=size, mode="nearest")
+        if skip is not None:
+            x = torch.cat([x, skip], 1)
+        return self.conv2(self.conv1(x))
+
+
+class Unet(torch.nn.Module):
+    def __init__(self, classes=11, channels=(256, 128, 64, 32, 16)):
+        super().__init__()
+        r = torchvision.models.resnet18(weights=None)
+        self.stem = torch.nn.Sequential(r.conv1, r.bn1, r.relu)
+        self.pool, self.layers = r.maxpool, torch.nn.ModuleList([r.layer1, r.layer2, r.layer3, r.layer4])
+        # Skips from layer3, layer2, layer1 and the stem, then one block to full size.
+        skips, cin, blocks = [256, 128, 64, 64, 0], 512, []
+        for skip, cout in zip(skips, channels):
+            blocks.append(Block(cin, skip, cout))
+            cin = cout
+        self.blocks = torch.nn.ModuleList(blocks)
+        self.head = torch.nn.Conv2d(channels[-1], classes, 3, padding=1)
+        self.register_buffer("mean", torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1))
+        self.register_buffer("std", torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1))
+
+    def forward(self, x):
+        x = (x - self.mean) / self.std
+        levels = [self.stem(x)]
+        x = self.pool(levels[0])
+        for layer in self.layers:
+            x = layer(x)
+            levels.append(x)
+        x = levels[-1]
+        for i, block in enumerate(self.blocks):
+            skip_index = len(levels) - 2 - i
+            x = block(x, levels[skip_index] if skip_index >= 0 else None)
+        return self.head(x)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--batch", type=int, default=1)
+    parser.add_argument("--size", type=int, default=256)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"])
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)  # Debian's torch starts with one thread here
+
+    model = Unet().eval().to(memory_format=torch.channels_last)
+    x = torch.rand(args.batch, 3, args.size, args.size).contiguous(memory_format=torch.channels_last)
+
+    def run(images):
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.dtype == "bfloat16"):
+            return model(images).argmax(1)
+
+    with torch.inference_mode():
+        gflop = count_flops(model, run, x)
+        for _ in range(3):
+            run(x)
+        passes, start = 0, time.perf_counter()
+        while time.perf_counter() - start < args.seconds or passes < 5:
+            run(x)
+            passes += 1
+        elapsed = time.perf_counter() - start
+    print(f"{passes * args.batch / elapsed} {1000 * elapsed / passes} {gflop}")
+
+
+if __name__ == "__main__":
+    main()

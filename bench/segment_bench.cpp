@@ -1,0 +1,64 @@
+// Times segmentation inference as vedkit-segment runs it (batch-norm folded, channels-last,
+// InferenceMode, argmax): `bench-segment --batch 8 --size 256`. Prints
+// "images_per_s latency_ms" on one line; bench/run_segment.py runs it beside the peer.
+#include <torch/torch.h>
+
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <iostream>
+
+#include "core/config.h"
+#include "core/runtime.h"
+#include "vision/segmentation/segmentation_model.h"
+
+namespace po = boost::program_options;
+
+int main(int argc, char** argv) {
+  po::options_description options("bench-segment");
+  options.add_options()
+      ("batch", po::value<int64_t>()->default_value(1), "images per forward pass")
+      ("size", po::value<int64_t>()->default_value(256), "input height and width")
+      ("seconds", po::value<double>()->default_value(5.0), "time spent measuring")
+      ("dtype", po::value<std::string>()->default_value("float32"), "float32 | bfloat16")
+      ("help", "show this help");
+  po::variables_map args;
+  try {
+    po::store(po::parse_command_line(argc, argv, options), args);
+    po::notify(args);
+    if (args.count("help")) {
+      std::cout << options << "\n";
+      return 0;
+    }
+    vedkit::use_all_cores();
+    // The reference model: ResNet-18 encoder, U-Net decoder 256-128-64-32-16.
+    auto config = vedkit::Config::from_text(
+        "encoder: {type: resnet, depth: 18}\n"
+        "decoder: {channels: [256, 128, 64, 32, 16], num_classes: 11}\n", "bench");
+    auto model = vedkit::build_segmentation_model(config.root());
+    model->prepare_for_inference();
+    const bool bf16 = args["dtype"].as<std::string>() == "bfloat16";
+    const auto dtype = bf16 ? torch::kBFloat16 : torch::kFloat;
+    if (bf16) model->to(dtype);
+    const int64_t size = args["size"].as<int64_t>();
+    const auto images = torch::rand({args["batch"].as<int64_t>(), 3, size, size}).to(dtype);
+
+    torch::InferenceMode inference;
+    auto run = [&] { return model->forward(images).argmax(1); };
+    for (int i = 0; i < 3; ++i) run();
+    using clock = std::chrono::steady_clock;
+    const auto start = clock::now();
+    const double budget = args["seconds"].as<double>();
+    int64_t passes = 0;
+    double elapsed = 0;
+    while (elapsed < budget || passes < 5) {
+      run();
+      ++passes;
+      elapsed = std::chrono::duration<double>(clock::now() - start).count();
+    }
+    std::cout << passes * images.size(0) / elapsed << " " << 1000.0 * elapsed / passes << "\n";
+  } catch (const std::exception& e) {
+    std::cerr << "bench-segment: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Builds and tests the model code (core, vision) against the LibTorch inside a PyTorch 2.x
+# install, without OpenCV: the setup of a GPU machine (see ../shared/NOTES.md).
+#   bash scripts/build_with_pytorch.sh [BUILD_DIR]     (VEDKIT_PYTHON picks the interpreter)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python=$(command -v "${VEDKIT_PYTHON:-python3}")
+prefix=$("$python" -c 'import torch; print(torch.utils.cmake_prefix_path)')
+build=${1:-build-pytorch}
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DVEDKIT_WITH_OPENCV=OFF \
+  -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+cmake --build "$build" -j"$(nproc)"
+cd "$build" && VEDKIT_PYTHON="$python" ctest --output-on-failure
