@@ -27,3 +27,21 @@ def cpu_name():
 def default_peak_gflops():
     """FP32 FMA peak of the two cores, as measured in ../shared/NOTES.md."""
     return 370.0 if "Intel" in cpu_name() else 530.0
+
+
+def print_header(first_columns, peak_gflops):
+    print(f"CPU: {cpu_name()}, {os.cpu_count()} threads; FP32 peak {peak_gflops:.0f} GFLOP/s\n")
+    columns = first_columns + ["vedkit img/s", "ms/batch", "peak MiB", "PyTorch img/s", "peak MiB",
+                               "ratio", "GFLOP/img", "% FP32 peak"]
+    print("| " + " | ".join(columns) + " |")
+    print("|" + "---|" * len(columns))
+
+
+def print_comparison(first_cells, ours_command, peer_command, peak_gflops):
+    """Runs vedkit's bench and the peer one after the other and prints one table row."""
+    (ours, ms), our_mem = run_measured(ours_command)
+    (peer, _, gflop), peer_mem = run_measured(peer_command)
+    cells = list(first_cells) + [f"{ours:.1f}", f"{ms:.1f}", f"{our_mem:.0f}", f"{peer:.1f}",
+                                 f"{peer_mem:.0f}", f"{ours / peer:.2f}x", f"{gflop:.2f}",
+                                 f"{100 * ours * gflop / peak_gflops:.0f}%"]
+    print("| " + " | ".join(cells) + " |", flush=True)

@@ -4,9 +4,9 @@
 #include <torch/torch.h>
 
 #include <boost/program_options.hpp>
-#include <chrono>
 #include <iostream>
 
+#include "bench/timing.h"
 #include "core/config.h"
 #include "core/runtime.h"
 #include "vision/encoders/encoder.h"
@@ -63,19 +63,8 @@ int main(int argc, char** argv) {
     const auto images = torch::randn({args["batch"].as<int64_t>(), 3, size, size}).contiguous(format);
 
     torch::InferenceMode inference;
-    auto run = [&] { return vit ? encoder->tokens(images) : encoder->forward(images).back(); };
-    for (int i = 0; i < 3; ++i) run();
-    using clock = std::chrono::steady_clock;
-    const auto start = clock::now();
-    const double budget = args["seconds"].as<double>();
-    int64_t passes = 0;
-    double elapsed = 0;
-    while (elapsed < budget || passes < 5) {
-      run();
-      ++passes;
-      elapsed = std::chrono::duration<double>(clock::now() - start).count();
-    }
-    std::cout << passes * images.size(0) / elapsed << " " << 1000.0 * elapsed / passes << "\n";
+    vedkit::bench::time_passes([&] { vit ? encoder->tokens(images) : encoder->forward(images).back(); }, images.size(0),
+                               args["seconds"].as<double>());
   } catch (const std::exception& e) {
     std::cerr << "bench-encoders: " << e.what() << "\n";
     return 1;

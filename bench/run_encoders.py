@@ -9,7 +9,7 @@ the peer and the fraction of the CPU's FP32 peak.
 import argparse
 import os
 
-from bench_run import cpu_name, default_peak_gflops, run_measured
+from bench_run import default_peak_gflops, print_comparison, print_header
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -23,17 +23,14 @@ def main():
     parser.add_argument("--peak-gflops", type=float, default=default_peak_gflops())
     args = parser.parse_args()
 
-    print(f"CPU: {cpu_name()}, {os.cpu_count()} threads; FP32 peak {args.peak_gflops:.0f} GFLOP/s\n")
-    print("| encoder | batch | vedkit img/s | ms/batch | peak MiB | PyTorch img/s | peak MiB | ratio | GFLOP/img | % FP32 peak |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print_header(["encoder", "batch"], args.peak_gflops)
     for encoder in args.encoders.split(","):
         for batch in args.batches.split(","):
             common = ["--encoder", encoder, "--batch", batch, "--seconds", str(args.seconds)]
-            (ours, ms), our_mem = run_measured([os.path.join(args.build, "bench", "bench-encoders")] + common)
-            (peer, _, gflop), peer_mem = run_measured(["/usr/bin/python3", os.path.join(HERE, "peers", "encoders_peer.py")] + common)
-            peak = 100 * ours * gflop / args.peak_gflops
-            print(f"| {encoder} | {batch} | {ours:.1f} | {ms:.1f} | {our_mem:.0f} | {peer:.1f} | {peer_mem:.0f} | "
-                  f"{ours / peer:.2f}x | {gflop:.2f} | {peak:.0f}% |", flush=True)
+            print_comparison([encoder, batch],
+                             [os.path.join(args.build, "bench", "bench-encoders")] + common,
+                             ["/usr/bin/python3", os.path.join(HERE, "peers", "encoders_peer.py")] + common,
+                             args.peak_gflops)
 
 
 if __name__ == "__main__":

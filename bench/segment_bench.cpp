@@ -4,9 +4,9 @@
 #include <torch/torch.h>
 
 #include <boost/program_options.hpp>
-#include <chrono>
 #include <iostream>
 
+#include "bench/timing.h"
 #include "core/config.h"
 #include "core/runtime.h"
 #include "vision/segmentation/segmentation_model.h"
@@ -43,19 +43,8 @@ int main(int argc, char** argv) {
     const auto images = torch::rand({args["batch"].as<int64_t>(), 3, size, size}).to(dtype);
 
     torch::InferenceMode inference;
-    auto run = [&] { return model->forward(images).argmax(1); };
-    for (int i = 0; i < 3; ++i) run();
-    using clock = std::chrono::steady_clock;
-    const auto start = clock::now();
-    const double budget = args["seconds"].as<double>();
-    int64_t passes = 0;
-    double elapsed = 0;
-    while (elapsed < budget || passes < 5) {
-      run();
-      ++passes;
-      elapsed = std::chrono::duration<double>(clock::now() - start).count();
-    }
-    std::cout << passes * images.size(0) / elapsed << " " << 1000.0 * elapsed / passes << "\n";
+    vedkit::bench::time_passes([&] { model->forward(images).argmax(1); }, images.size(0),
+                               args["seconds"].as<double>());
   } catch (const std::exception& e) {
     std::cerr << "bench-segment: " << e.what() << "\n";
     return 1;

@@ -5,10 +5,11 @@ Prints "images_per_s latency_ms gflop_per_image" on one line.
 """
 import argparse
 import os
-import time
 
 import torch
 import torchvision
+
+from timing import count_flops, time_passes
 
 
 def build(name):
@@ -27,35 +28,6 @@ def build(name):
         return model.encoder(torch.cat([cls, seq], dim=1))
 
     return model, tokens
-
-
-def count_flops(model, run, x):
-    """Multiply-adds x2 of convolutions, linear layers and attention, by forward hooks."""
-    total = [0]
-
-    def conv(module, inputs, output):
-        total[0] += 2 * output.numel() * module.in_channels // module.groups * module.kernel_size[0] * module.kernel_size[1]
-
-    def linear(module, inputs, output):
-        total[0] += 2 * output.numel() * module.in_features
-
-    def attention(module, inputs, output):
-        batch, tokens, width = inputs[0].shape
-        total[0] += 2 * batch * tokens * width * 4 * width + 4 * batch * tokens * tokens * width
-
-    hooks = []
-    for module in model.modules():
-        if isinstance(module, torch.nn.Conv2d):
-            hooks.append(module.register_forward_hook(conv))
-        elif isinstance(module, torch.nn.MultiheadAttention):
-            hooks.append(module.register_forward_hook(attention))
-        elif isinstance(module, torch.nn.Linear) and not isinstance(
-                module, torch.nn.modules.linear.NonDynamicallyQuantizableLinear):
-            hooks.append(module.register_forward_hook(linear))
-    run(x)
-    for hook in hooks:
-        hook.remove()
-    return total[0] / x.shape[0] / 1e9
 
 
 def main():
@@ -77,14 +49,8 @@ def main():
         x = x.contiguous(memory_format=torch.channels_last)
     with torch.inference_mode():
         gflop = count_flops(model, run, x)
-        for _ in range(3):
-            run(x)
-        passes, start = 0, time.perf_counter()
-        while time.perf_counter() - start < args.seconds or passes < 5:
-            run(x)
-            passes += 1
-        elapsed = time.perf_counter() - start
-    print(f"{passes * args.batch / elapsed} {1000 * elapsed / passes} {gflop}")
+        images_per_s, ms = time_passes(run, x, args.seconds)
+    print(f"{images_per_s} {ms} {gflop}")
 
 
 if __name__ == "__main__":

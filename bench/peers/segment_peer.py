@@ -6,13 +6,12 @@ Prints "images_per_s latency_ms gflop_per_image" on one line.
 """
 import argparse
 import os
-import time
 
 import torch
 import torch.nn.functional as F
 import torchvision
 
-from encoders_peer import count_flops
+from timing import count_flops, time_passes
 
 
 def conv_bn_relu(cin, cout):
@@ -82,14 +81,8 @@ def main():
 
     with torch.inference_mode():
         gflop = count_flops(model, run, x)
-        for _ in range(3):
-            run(x)
-        passes, start = 0, time.perf_counter()
-        while time.perf_counter() - start < args.seconds or passes < 5:
-            run(x)
-            passes += 1
-        elapsed = time.perf_counter() - start
-    print(f"{passes * args.batch / elapsed} {1000 * elapsed / passes} {gflop}")
+        images_per_s, ms = time_passes(run, x, args.seconds)
+    print(f"{images_per_s} {ms} {gflop}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,46 @@
+"""The timing loop and FLOP count shared by the PyTorch peers."""
+import time
+
+import torch
+
+
+def time_passes(run, x, seconds):
+    """Warms up 3 passes, then times at least `seconds` (and 5 passes); returns
+    (images per second, milliseconds per pass)."""
+    for _ in range(3):
+        run(x)
+    passes, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds or passes < 5:
+        run(x)
+        passes += 1
+    elapsed = time.perf_counter() - start
+    return passes * x.shape[0] / elapsed, 1000 * elapsed / passes
+
+
+def count_flops(model, run, x):
+    """Multiply-adds x2 of convolutions, linear layers and attention, by forward hooks."""
+    total = [0]
+
+    def conv(module, inputs, output):
+        total[0] += 2 * output.numel() * module.in_channels // module.groups * module.kernel_size[0] * module.kernel_size[1]
+
+    def linear(module, inputs, output):
+        total[0] += 2 * output.numel() * module.in_features
+
+    def attention(module, inputs, output):
+        batch, tokens, width = inputs[0].shape
+        total[0] += 2 * batch * tokens * width * 4 * width + 4 * batch * tokens * tokens * width
+
+    hooks = []
+    for module in model.modules():
+        if isinstance(module, torch.nn.Conv2d):
+            hooks.append(module.register_forward_hook(conv))
+        elif isinstance(module, torch.nn.MultiheadAttention):
+            hooks.append(module.register_forward_hook(attention))
+        elif isinstance(module, torch.nn.Linear) and not isinstance(
+                module, torch.nn.modules.linear.NonDynamicallyQuantizableLinear):
+            hooks.append(module.register_forward_hook(linear))
+    run(x)
+    for hook in hooks:
+        hook.remove()
+    return total[0] / x.shape[0] / 1e9
