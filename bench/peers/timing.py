@@ -28,7 +28,7 @@ def count_flops(model, run, x):
         total[0] += 2 * output.numel() * module.in_features
 
     def attention(module, inputs, output):
-        batch, tokens, width = inputs[0].shape
+        batch, tokens, width = output[0].shape  # called with keywords: inputs is empty
         total[0] += 2 * batch * tokens * width * 4 * width + 4 * batch * tokens * tokens * width
 
     hooks = []
