@@ -55,6 +55,21 @@ TEST(TrainSegmentation, ATinyRunLowersTheLossAndSavesALoadableModel) {
   EXPECT_EQ(loaded.class_names[8], "sneaker");
 }
 
+TEST(TrainSegmentation, SameConfigAndSeedGiveTheSameNumbers) {
+  TempDir dir;
+  std::vector<std::vector<double>> runs;
+  for (const auto* name : {"a", "b"}) {
+    auto config = Config::from_text(tiny_run(dir.file(name)), "tiny.yaml", {"train.epochs=2"});
+    TrainArgs args;
+    args.quiet = true;
+    ASSERT_EQ(train_segmentation(config, args), 0);
+    runs.push_back(column(dir.file(std::string(name) + "/metrics.csv"), "train_loss"));
+    const auto val = column(dir.file(std::string(name) + "/metrics.csv"), "val_loss");
+    runs.back().insert(runs.back().end(), val.begin(), val.end());
+  }
+  EXPECT_EQ(runs[0], runs[1]);
+}
+
 TEST(TrainSegmentation, UnknownKeyStopsBeforeTraining) {
   TempDir dir;
   auto config = Config::from_text(tiny_run(dir.file("run")), "tiny.yaml", {"train.epohcs=3"});
