@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
         ("masks", po::value<std::string>(), "their class-index masks, matched by name")
         ("binary-masks", "read 0/255 masks as classes 0/1")
         ("tile", po::value<int64_t>()->default_value(512), "tile side for large images (0 = off)")
+        ("precision", po::value<std::string>()->default_value("float32"), "float32 | bfloat16")
         ("flip", "average with the horizontally flipped image")
         ("json", po::value<std::string>(), "also write the scores as JSON to this file")
         ("quiet", "no progress output")
@@ -32,7 +33,8 @@ int main(int argc, char** argv) {
     }
 
     vedkit::use_all_cores();
-    auto model = vedkit::load_segmentation_model(args["model"].as<std::string>());
+    auto model = vedkit::load_segmentation_model(args["model"].as<std::string>(),
+                                                 args["precision"].as<std::string>());
     const auto pairs = folders ? vedkit::pairs_from_folders(args["images"].as<std::string>(),
                                                             args["masks"].as<std::string>())
                                : vedkit::pairs_from_split(args["data"].as<std::string>(),

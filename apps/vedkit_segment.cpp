@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
         ("model", po::value<std::string>()->required(), "model file (.vdk)")
         ("out", po::value<std::string>()->default_value("segment_out"), "output folder")
         ("tile", po::value<int64_t>()->default_value(512), "tile side for large images (0 = off)")
+        ("precision", po::value<std::string>()->default_value("float32"), "float32 | bfloat16")
         ("flip", "average with the horizontally flipped image (test-time augmentation)")
         ("input", po::value<std::vector<std::string>>()->required(), "images, folders or globs")
         ("help", "show this help");
@@ -27,7 +28,8 @@ int main(int argc, char** argv) {
     if (!vedkit::parse_args(argc, argv, options, args, &positional)) return 0;
 
     vedkit::use_all_cores();
-    auto model = vedkit::load_segmentation_model(args["model"].as<std::string>());
+    auto model = vedkit::load_segmentation_model(args["model"].as<std::string>(),
+                                                 args["precision"].as<std::string>());
     vedkit::SegmentImageOptions segment_options;
     segment_options.predict.tile_size = args["tile"].as<int64_t>();
     segment_options.predict.tile_stride = segment_options.predict.tile_size * 2 / 3;

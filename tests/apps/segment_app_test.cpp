@@ -83,6 +83,17 @@ TEST_F(SegmentApp, BadFilesAreReportedAndSkipped) {
   EXPECT_TRUE(std::filesystem::exists(dir_.file("out/good_mask.png")));
 }
 
+TEST_F(SegmentApp, Bfloat16PrecisionRunsAndABadOneIsRefused) {
+  cv::imwrite(dir_.file("good.png"), cv::Mat(48, 40, CV_8UC3, cv::Scalar(1, 2, 3)));
+  auto result = run_command(segment("--precision bfloat16 " + dir_.file("good.png")));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(cv::imread(dir_.file("out/good_mask.png"), cv::IMREAD_UNCHANGED).size(), cv::Size(40, 48));
+  result = run_command(segment("--precision half " + dir_.file("good.png")));
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.output.find("precision 'half': expected float32 or bfloat16"), std::string::npos)
+      << result.output;
+}
+
 TEST_F(SegmentApp, EmptyFolderMissingModelAndNoInputAreErrors) {
   std::filesystem::create_directories(dir_.path() / "empty");
   auto result = run_command(segment(dir_.file("empty")));

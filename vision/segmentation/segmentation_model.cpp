@@ -38,9 +38,10 @@ SegmentationModelImpl::SegmentationModelImpl(Encoder encoder,
 }
 
 torch::Tensor SegmentationModelImpl::forward(const torch::Tensor& images) {
-  auto x = (images - mean_) / std_;
+  // Images come as float; a bfloat16 model computes in bfloat16 and answers in float.
+  auto x = (images.to(mean_.scalar_type()) - mean_) / std_;
   if (channels_last_) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
-  return head_->forward(decoder_->forward(encoder_->forward(x)));  // [B, K, H, W]
+  return head_->forward(decoder_->forward(encoder_->forward(x))).to(images.scalar_type());  // [B, K, H, W]
 }
 
 void SegmentationModelImpl::prepare_for_inference() {
@@ -69,7 +70,8 @@ SegmentationModel build_segmentation_model(ConfigSection model_section) {
 
 namespace vedkit {
 
-LoadedSegmentationModel load_segmentation_model(const std::string& path) {
+LoadedSegmentationModel load_segmentation_model(const std::string& path,
+                                                 const std::string& precision) {
   const auto file = ModelFile::open(path);
   auto config = Config::from_text(file.contents().config_yaml, path + " (its config)");
   const auto task = config.root().get_string("task", "");
@@ -81,6 +83,11 @@ LoadedSegmentationModel load_segmentation_model(const std::string& path) {
   loaded.model = build_segmentation_model(config.section("model"));
   file.load_weights(*loaded.model);
   loaded.model->prepare_for_inference();
+  if (precision == "bfloat16") {
+    loaded.model->to(torch::kBFloat16);
+  } else if (precision != "float32") {
+    throw Error("precision '" + precision + "': expected float32 or bfloat16");
+  }
   loaded.class_names = file.contents().vocabulary;
   return loaded;
 }

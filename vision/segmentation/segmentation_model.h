@@ -59,7 +59,9 @@ struct LoadedSegmentationModel {
 };
 
 // Rebuilds the model from a model file's own config and loads its weights, ready for
-// inference (prepare_for_inference() done). A file of another task is a ModelFileError.
-LoadedSegmentationModel load_segmentation_model(const std::string& path);
+// inference (prepare_for_inference() done), in float32 or bfloat16 (about twice as fast on
+// CPUs with AVX-512 BF16 or AMX; bench/README.md). A file of another task is a ModelFileError.
+LoadedSegmentationModel load_segmentation_model(const std::string& path,
+                                                 const std::string& precision = "float32");
 
 }  // namespace vedkit
