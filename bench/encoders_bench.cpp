@@ -3,15 +3,15 @@
 // the PyTorch peer and writes the table.
 #include <torch/torch.h>
 
-#include <boost/program_options.hpp>
 #include <iostream>
 
+#include "apps/cli.h"
 #include "bench/timing.h"
 #include "core/config.h"
 #include "core/runtime.h"
 #include "vision/encoders/encoder.h"
 
-namespace po = boost::program_options;
+namespace po = vedkit::po;
 
 namespace {
 
@@ -36,14 +36,9 @@ int main(int argc, char** argv) {
       ("seconds", po::value<double>()->default_value(5.0), "time spent measuring")
       ("channels-last", po::value<bool>()->default_value(true), "NHWC activations (ResNet)")
       ("help", "show this help");
-  po::variables_map args;
-  try {
-    po::store(po::parse_command_line(argc, argv, options), args);
-    po::notify(args);
-    if (args.count("help")) {
-      std::cout << options << "\n";
-      return 0;
-    }
+  return vedkit::run_app("bench-encoders", [&] {
+    po::variables_map args;
+    if (!vedkit::parse_args(argc, argv, options, args)) return 0;
     vedkit::use_all_cores();
     const auto name = args["encoder"].as<std::string>();
     auto config = vedkit::Config::from_text(encoder_yaml(name), "bench");
@@ -65,9 +60,6 @@ int main(int argc, char** argv) {
     torch::InferenceMode inference;
     vedkit::bench::time_passes([&] { vit ? encoder->tokens(images) : encoder->forward(images).back(); }, images.size(0),
                                args["seconds"].as<double>());
-  } catch (const std::exception& e) {
-    std::cerr << "bench-encoders: " << e.what() << "\n";
-    return 1;
-  }
-  return 0;
+    return 0;
+  });
 }

@@ -3,15 +3,15 @@
 // "images_per_s latency_ms" on one line; bench/run_segment.py runs it beside the peer.
 #include <torch/torch.h>
 
-#include <boost/program_options.hpp>
 #include <iostream>
 
+#include "apps/cli.h"
 #include "bench/timing.h"
 #include "core/config.h"
 #include "core/runtime.h"
 #include "vision/segmentation/segmentation_model.h"
 
-namespace po = boost::program_options;
+namespace po = vedkit::po;
 
 int main(int argc, char** argv) {
   po::options_description options("bench-segment");
@@ -21,14 +21,9 @@ int main(int argc, char** argv) {
       ("seconds", po::value<double>()->default_value(5.0), "time spent measuring")
       ("dtype", po::value<std::string>()->default_value("float32"), "float32 | bfloat16")
       ("help", "show this help");
-  po::variables_map args;
-  try {
-    po::store(po::parse_command_line(argc, argv, options), args);
-    po::notify(args);
-    if (args.count("help")) {
-      std::cout << options << "\n";
-      return 0;
-    }
+  return vedkit::run_app("bench-segment", [&] {
+    po::variables_map args;
+    if (!vedkit::parse_args(argc, argv, options, args)) return 0;
     vedkit::use_all_cores();
     // The reference model: ResNet-18 encoder, U-Net decoder 256-128-64-32-16.
     auto config = vedkit::Config::from_text(
@@ -45,9 +40,6 @@ int main(int argc, char** argv) {
     torch::InferenceMode inference;
     vedkit::bench::time_passes([&] { model->forward(images).argmax(1); }, images.size(0),
                                args["seconds"].as<double>());
-  } catch (const std::exception& e) {
-    std::cerr << "bench-segment: " << e.what() << "\n";
-    return 1;
-  }
-  return 0;
+    return 0;
+  });
 }
