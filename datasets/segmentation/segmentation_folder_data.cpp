@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <tuple>
 
 #include "core/error.h"
 #include "vision/io/image_io.h"
@@ -25,6 +26,19 @@ std::vector<std::string> read_class_names(const std::string& root, int64_t num_c
     for (int64_t k = 0; k < num_classes; ++k) names.push_back(k == 0 ? "background" : "class " + std::to_string(k));
   }
   return names;
+}
+
+// Shuffles pairs with seed and moves round(fraction * n) of them (at least one when there
+// are two or more) to the second list.
+std::pair<std::vector<ImageMaskPair>, std::vector<ImageMaskPair>> hold_out(
+    std::vector<ImageMaskPair> pairs, double fraction, int64_t seed) {
+  SplitMix64 rng(derive_seed(static_cast<uint64_t>(seed), 0x7a1));
+  for (size_t i = pairs.size(); i > 1; --i) std::swap(pairs[i - 1], pairs[rng.below(static_cast<int64_t>(i))]);
+  auto held = static_cast<size_t>(std::lround(fraction * static_cast<double>(pairs.size())));
+  if (fraction > 0 && pairs.size() > 1) held = std::clamp<size_t>(held, 1, pairs.size() - 1);
+  std::vector<ImageMaskPair> val(pairs.end() - static_cast<std::ptrdiff_t>(held), pairs.end());
+  pairs.resize(pairs.size() - held);
+  return {pairs, val};
 }
 
 cv::Mat read_bgr_or_grey(const std::string& path, int64_t channels) {
@@ -55,8 +69,13 @@ SegmentationDataOptions read_segmentation_data_options(ConfigSection data, int64
   } else {
     options.images = data.get_string("images", std::nullopt);
     options.masks = data.get_string("masks", std::nullopt);
-    options.val_images = data.get_string("val_images", std::nullopt);
-    options.val_masks = data.get_string("val_masks", std::nullopt);
+    options.val_images = data.get_string("val_images", "");
+    options.val_masks = data.get_string("val_masks", "");
+    if (options.val_images.empty() != options.val_masks.empty()) {
+      data.fail(options.val_images.empty() ? "val_images" : "val_masks",
+                "give val_images and val_masks together, or neither to hold out val_fraction");
+    }
+    options.val_fraction = data.get_real("val_fraction", options.val_fraction, {0.0, 0.9});
   }
   if (data.has("palette")) {
     const auto flat = data.get_ints("palette", std::nullopt, {0, 255});
@@ -117,10 +136,17 @@ SegmentationFolderData::SegmentationFolderData(const SegmentationDataOptions& op
                                                bool quiet)
     : options_(options), num_classes_(num_classes), in_channels_(in_channels) {
   const bool scenes = options.type == "scenes";
-  const auto train_pairs = scenes ? pairs_from_split(options.root, options.train_split)
-                                  : pairs_from_folders(options.images, options.masks);
-  const auto val_pairs = scenes ? pairs_from_split(options.root, options.val_split)
-                                : pairs_from_folders(options.val_images, options.val_masks);
+  std::vector<ImageMaskPair> train_pairs, val_pairs;
+  if (scenes) {
+    train_pairs = pairs_from_split(options.root, options.train_split);
+    val_pairs = pairs_from_split(options.root, options.val_split);
+  } else if (!options.val_images.empty()) {
+    train_pairs = pairs_from_folders(options.images, options.masks);
+    val_pairs = pairs_from_folders(options.val_images, options.val_masks);
+  } else {
+    std::tie(train_pairs, val_pairs) =
+        hold_out(pairs_from_folders(options.images, options.masks), options.val_fraction, options.seed);
+  }
   class_names_ = options.class_names.empty() ? read_class_names(options.root, num_classes)
                                              : options.class_names;
 

@@ -151,6 +151,20 @@ TEST(SegmentationFolderData, BinaryMasksSavedAs255AreCaught) {
   EXPECT_GT(data.val_batch(0).masks.max().item<int64_t>(), 0);
 }
 
+TEST(SegmentationFolderData, WithoutValFoldersAFractionIsHeldOut) {
+  TempDir dir;
+  write_pairs(dir, 10);
+  auto options = folder_options(dir);
+  options.val_images.clear();
+  options.val_masks.clear();
+  options.val_fraction = 0.2;
+  SegmentationFolderData data(options, 6, 3, true);
+  EXPECT_EQ(data.train_size(), 8);
+  EXPECT_EQ(data.val_size(), 2);
+  auto config = Config::from_text("data: {type: folders, images: a, masks: b, val_images: c}\n", "d.yaml");
+  EXPECT_THROW(read_segmentation_data_options(config.section("data"), 6, 0), ConfigError);
+}
+
 TEST(SegmentationFolderData, MissingMaskAndEmptyFolderAreErrors) {
   TempDir dir;
   write_pairs(dir, 2);
