@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "tests/support/error_of.h"
 #include "tests/support/temp_dir.h"
 
 namespace vedkit {
@@ -10,15 +11,9 @@ namespace {
 
 using testing::TempDir;
 
-// Runs body and returns the ConfigError message it throws ("" when none).
 template <typename Body>
 std::string config_error(Body body) {
-  try {
-    body();
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
+  return testing::error_of<ConfigError>(body);
 }
 
 const char* kRun = R"(task: segmentation

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "tests/support/error_of.h"
 #include "tests/support/python_peer.h"
 #include "vision/encoders/state_dict.h"
 
@@ -34,16 +35,7 @@ StateDict torchvision_state(ViTEncoderImpl& encoder) {
   return state;
 }
 
-// Runs body and returns the message of the E it throws ("" when none).
-template <typename E = Error, typename Body>
-std::string error_of(Body body) {
-  try {
-    body();
-  } catch (const E& e) {
-    return e.what();
-  }
-  return "";
-}
+using testing::error_of;
 
 // The same random torchvision vit_b_16 weights and input give the same encoder output.
 TEST(ViTParity, MatchesTorchvisionVitB16) {
