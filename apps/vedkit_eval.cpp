@@ -1,23 +1,86 @@
 // vedkit-eval --model FILE --data SCENES_ROOT [--split test] | --images DIR --masks DIR
-// Prints per-class IoU, Dice and accuracy, then aAcc, mIoU, mDice, mAcc, and a JSON line.
+// Segmentation: per-class IoU, Dice and accuracy, then aAcc, mIoU, mDice, mAcc, and a JSON line.
+// Autoencoder (--images DIR or --fashion-mnist SPLIT): mean MSE, PSNR and SSIM, and a JSON line.
+// Captioner (--captions FILE [--images DIR] [--list FILE]): BLEU-1..4, ROUGE-L, CIDEr-D, a JSON
+// line, and with --coco-results FILE the captions in COCO's results format.
 #include <fstream>
 #include <iostream>
 
 #include "apps/cli.h"
 #include "core/error.h"
+#include "core/model_file.h"
 #include "core/runtime.h"
+#include "datasets/autoencoder/image_tensor_set.h"
+#include "datasets/captions/caption_lists.h"
+#include "datasets/captions/evaluate_captions.h"
+#include "datasets/fashion_mnist.h"
 #include "datasets/segmentation/evaluate_pairs.h"
+#include "vision/autoencoder/reconstruction_scores.h"
+
+namespace {
+
+int evaluate_autoencoder(const vedkit::po::variables_map& args) {
+  auto model = vedkit::load_autoencoder_model(args["model"].as<std::string>());
+  const int64_t channels = model->in_channels();
+  auto size = model->input_size();
+  vedkit::ImageTensorSet set;
+  if (args.count("fashion-mnist")) {
+    if (size.empty()) size = {28, 28};
+    set = vedkit::load_fashion_mnist_images(vedkit::kDefaultFashionMnistDir,
+                                            args["fashion-mnist"].as<std::string>(), channels, size[0], size[1]);
+  } else if (args.count("images")) {
+    if (size.empty()) size = {64, 64};
+    set = vedkit::load_image_folder(args["images"].as<std::string>(), "", channels, size[0], size[1]);
+    for (const auto& message : set.skipped) std::cerr << "vedkit-eval: skipped " << message << "\n";
+  } else {
+    throw vedkit::po::error("an autoencoder takes --images DIR or --fashion-mnist train|test");
+  }
+  const auto scores = vedkit::score_reconstructions(model, set.images);
+  const auto json = vedkit::format_reconstruction_json(scores);
+  std::cout << vedkit::format_reconstruction_table(scores) << json << "\n";
+  if (args.count("json")) std::ofstream(args["json"].as<std::string>()) << json << "\n";
+  return set.skipped.empty() ? 0 : 1;
+}
+
+int evaluate_captioner(const vedkit::po::variables_map& args) {
+  auto model = vedkit::load_caption_model(args["model"].as<std::string>());
+  if (!args.count("captions")) throw vedkit::po::error("a captioner takes --captions FILE");
+  const auto images_dir = args.count("images") ? args["images"].as<std::string>() : "";
+  auto images = vedkit::read_captions(args["captions"].as<std::string>(), images_dir);
+  if (args.count("list")) images = vedkit::keep_listed(images, args["list"].as<std::string>(), "--list");
+  auto decoding = model.decoding;
+  if (args.count("beam")) {
+    decoding.method = "beam";
+    decoding.beam_size = args["beam"].as<int64_t>();
+  }
+  const auto result = vedkit::evaluate_captions(model, images, decoding, 32, args.count("quiet") > 0);
+  for (const auto& message : result.skipped) std::cerr << "vedkit-eval: skipped " << message << "\n";
+  const auto json = vedkit::format_caption_scores_json(result.scores);
+  std::cout << vedkit::format_caption_scores_table(result.scores) << json << "\n";
+  if (args.count("json")) std::ofstream(args["json"].as<std::string>()) << json << "\n";
+  if (args.count("coco-results")) vedkit::write_coco_results(args["coco-results"].as<std::string>(), result);
+  return result.skipped.empty() ? 0 : 1;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   return vedkit::run_app("vedkit-eval", [&] {
     namespace po = vedkit::po;
-    po::options_description options("vedkit-eval: score a segmentation model on labelled images");
+    po::options_description options("vedkit-eval: score a segmentation model, an autoencoder or a captioner");
     options.add_options()
         ("model", po::value<std::string>()->required(), "model file (.vdk)")
         ("data", po::value<std::string>(), "a scenes set's folder (see vedkit-scenes)")
         ("split", po::value<std::string>()->default_value("test"), "the split of --data")
-        ("images", po::value<std::string>(), "a folder of images (instead of --data)")
+        ("images", po::value<std::string>(), "a folder of images (instead of --data); captioners: the folder the caption file's image names are in")
         ("masks", po::value<std::string>(), "their class-index masks, matched by name")
+        ("fashion-mnist", po::value<std::string>(), "autoencoders: a Fashion-MNIST split (train | test)")
+        ("captions", po::value<std::string>(), "captioners: a caption file (COCO JSON, Flickr8k, TSV)")
+        ("list", po::value<std::string>(), "captioners: only the images this file names (stems or paths)")
+        ("beam", po::value<int64_t>()->notifier([](int64_t n) {
+           if (n < 1) throw vedkit::po::error("--beam: expected a beam size of at least 1");
+         }), "captioners: beam search with this many beams (else the model's decoding)")
+        ("coco-results", po::value<std::string>(), "captioners: write the captions as COCO results JSON")
         ("binary-masks", "read 0/255 masks as classes 0/1")
         ("tile", po::value<int64_t>()->default_value(512), "tile side for large images (0 = off)")
         ("precision", po::value<std::string>()->default_value("float32"), "float32 | bfloat16")
@@ -27,12 +90,15 @@ int main(int argc, char** argv) {
         ("help", "show this help");
     po::variables_map args;
     if (!vedkit::parse_args(argc, argv, options, args)) return 0;
+    vedkit::use_all_cores();
+    const auto task = vedkit::ModelFile::open(args["model"].as<std::string>()).task();
+    if (task == "autoencoder") return evaluate_autoencoder(args);
+    if (task == "captioning" || args.count("captions")) return evaluate_captioner(args);
     const bool folders = args.count("images") && args.count("masks");
     if (!folders && !args.count("data")) {
       throw po::error("give --data SCENES_ROOT, or --images DIR and --masks DIR");
     }
 
-    vedkit::use_all_cores();
     auto model = vedkit::load_segmentation_model(args["model"].as<std::string>(),
                                                  args["precision"].as<std::string>());
     const auto pairs = folders ? vedkit::pairs_from_folders(args["images"].as<std::string>(),

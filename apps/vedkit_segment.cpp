@@ -2,7 +2,6 @@
 // a JSON line per image. Bad files are reported and skipped; the exit code is 1 if any failed.
 #include <filesystem>
 #include <iostream>
-#include <set>
 
 #include "apps/cli.h"
 #include "core/error.h"
@@ -38,15 +37,12 @@ int main(int argc, char** argv) {
     std::filesystem::create_directories(out_dir);
 
     int failed = 0;
-    std::set<std::string> names;
     const auto files = vedkit::expand_image_inputs(args["input"].as<std::vector<std::string>>());
-    for (const auto& file : files) {
-      std::string name = std::filesystem::path(file).stem().string();
-      for (int n = 2; !names.insert(name).second; ++n) {
-        name = std::filesystem::path(file).stem().string() + "_" + std::to_string(n);
-      }
+    const auto names = vedkit::unique_stems(files);
+    for (size_t i = 0; i < files.size(); ++i) {
+      const auto& file = files[i];
       try {
-        std::cout << vedkit::segment_image_file(model, file, out_dir, name, segment_options).json
+        std::cout << vedkit::segment_image_file(model, file, out_dir, names[i], segment_options).json
                   << "\n";
       } catch (const vedkit::DataError& e) {
         std::cerr << "vedkit-segment: skipped " << e.what() << "\n";

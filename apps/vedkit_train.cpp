@@ -1,5 +1,7 @@
 // vedkit-train --config FILE [--set key=value]... [--resume FILE] [--print-config]
 #include "apps/cli.h"
+#include "apps/train_autoencoder.h"
+#include "apps/train_captioning.h"
 #include "apps/train_segmentation.h"
 
 int main(int argc, char** argv) {
@@ -17,8 +19,9 @@ int main(int argc, char** argv) {
     if (args.count("resume")) train_args.resume = args["resume"].as<std::string>();
     train_args.print_config = args.count("print-config") > 0;
     train_args.quiet = args.count("quiet") > 0;
-    const auto task = config.root().get_string("task", std::nullopt, {"segmentation"});
-    if (task == "segmentation") return vedkit::train_segmentation(config, train_args);
-    return 2;
+    const auto task = config.root().get_string("task", std::nullopt, {"segmentation", "autoencoder", "captioning"});
+    if (task == "autoencoder") return vedkit::train_autoencoder(config, train_args);
+    if (task == "captioning") return vedkit::train_captioning(config, train_args);
+    return vedkit::train_segmentation(config, train_args);
   });
 }

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <unistd.h>
 
+#include "core/config.h"
 #include "core/error.h"
 
 namespace vedkit {
@@ -127,6 +128,11 @@ ModelFile ModelFile::open(const std::string& path) {
   torch::Tensor rng;
   if (archive.try_read("rng_state", rng, true)) contents.train_state.rng_state = rng;
   return file;
+}
+
+std::string ModelFile::task() const {
+  auto config = Config::from_text(contents_.config_yaml, path_ + " (its config)");
+  return config.root().get_string("task", "");
 }
 
 void ModelFile::load_weights(torch::nn::Module& module) const { load_weights(module, ""); }

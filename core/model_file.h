@@ -45,6 +45,8 @@ class ModelFile {
   static ModelFile open(const std::string& path);
 
   const ModelFileContents& contents() const { return contents_; }
+  // The `task` its config names (segmentation, autoencoder, ...); "" when none.
+  std::string task() const;
   const std::string& path() const { return path_; }
 
   // Copies the weights into module; a missing, extra or differently shaped tensor is a

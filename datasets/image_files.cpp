@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 
 #include "core/error.h"
 
@@ -51,6 +52,18 @@ std::vector<std::string> expand_image_inputs(const std::vector<std::string>& inp
     }
   }
   return files;
+}
+
+std::vector<std::string> unique_stems(const std::vector<std::string>& files) {
+  std::set<std::string> taken;
+  std::vector<std::string> names;
+  for (const auto& file : files) {
+    const std::string stem = std::filesystem::path(file).stem().string();
+    std::string name = stem;
+    for (int n = 2; !taken.insert(name).second; ++n) name = stem + "_" + std::to_string(n);
+    names.push_back(name);
+  }
+  return names;
 }
 
 }  // namespace vedkit

@@ -16,4 +16,7 @@ std::vector<std::string> list_images(const std::string& dir);
 // * ? [ is globbed. An input that matches nothing is a DataError naming it.
 std::vector<std::string> expand_image_inputs(const std::vector<std::string>& inputs);
 
+// An output name per file: its stem, with _2, _3, ... added where stems repeat.
+std::vector<std::string> unique_stems(const std::vector<std::string>& files);
+
 }  // namespace vedkit

@@ -12,7 +12,6 @@ packages=(
   python3-torch python3-torchvision           # the PyTorch peers of the parity tests and benches
   python3-skimage python3-nltk                # reference PSNR/SSIM and BLEU for the metric tests
   nlohmann-json3-dev                          # COCO captions JSON
-  libsentencepiece-dev                        # subword tokens for captioning
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -88,6 +88,7 @@ SegmentationDataOptions read_segmentation_data_options(ConfigSection data, int64
                                  static_cast<uint8_t>(flat[i + 2])});
     }
   }
+  options.max_train_images = data.get_int("max_train_images", 0, {0, 1LL << 40});
   options.binary_masks = data.get_bool("binary_masks", false);
   options.class_names = data.get_strings("class_names", std::vector<std::string>{});
   if (!options.class_names.empty() && static_cast<int64_t>(options.class_names.size()) != num_classes) {
@@ -146,6 +147,9 @@ SegmentationFolderData::SegmentationFolderData(const SegmentationDataOptions& op
   } else {
     std::tie(train_pairs, val_pairs) =
         hold_out(pairs_from_folders(options.images, options.masks), options.val_fraction, options.seed);
+  }
+  if (options.max_train_images > 0 && static_cast<int64_t>(train_pairs.size()) > options.max_train_images) {
+    train_pairs.resize(options.max_train_images);
   }
   class_names_ = options.class_names.empty() ? read_class_names(options.root, num_classes)
                                              : options.class_names;

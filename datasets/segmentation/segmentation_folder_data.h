@@ -21,6 +21,7 @@ struct SegmentationDataOptions {
   std::string train_split = "train", val_split = "val";
   std::string images, masks, val_images, val_masks;  // folders
   double val_fraction = 0.1;  // folders without val_images: held out from images
+  int64_t max_train_images = 0;  // > 0: train on the first N training pairs only (few labels)
   std::vector<std::array<uint8_t, 3>> palette;       // colour masks: class = palette position
   bool binary_masks = false;                         // read 0/255 masks as classes 0/1
   std::vector<std::string> class_names;              // default: root/classes.txt or numbers

@@ -2,6 +2,8 @@
 
 #include <iostream>
 
+#include "core/error.h"
+#include "core/model_file.h"
 #include "core/registry.h"
 #include "vision/encoders/resnet.h"
 #include "vision/encoders/state_dict.h"
@@ -35,6 +37,15 @@ Encoder build_encoder(ConfigSection section) {
   if (!weights.empty()) {
     const std::string note = encoder->load_torchvision(read_state_dict(weights));
     if (!note.empty()) std::cerr << "model.encoder.weights: " << note << "\n";
+  }
+  const std::string init_from = section.get_string("init_from", "");
+  if (!init_from.empty()) {
+    try {
+      ModelFile::open(init_from).load_weights(*encoder, "encoder.");
+    } catch (const ModelFileError& e) {
+      section.fail("init_from", std::string("a model file whose encoder has this section's "
+                                            "type and sizes (") + e.what() + ")");
+    }
   }
   return encoder;
 }

@@ -89,6 +89,35 @@ at::Tensor read_image(const std::string& path, int64_t channels) {
   }
 }
 
+cv::Mat resize_covering(const cv::Mat& image, int64_t height, int64_t width) {
+  const double scale = std::max(static_cast<double>(height) / image.rows,
+                                static_cast<double>(width) / image.cols);
+  const int rows = std::max<int>(height, static_cast<int>(std::lround(image.rows * scale)));
+  const int cols = std::max<int>(width, static_cast<int>(std::lround(image.cols * scale)));
+  cv::Mat scaled = image;
+  if (rows != image.rows || cols != image.cols) {
+    cv::resize(image, scaled, cv::Size(cols, rows), 0, 0,
+               scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+  }
+  const cv::Rect centre((cols - static_cast<int>(width)) / 2, (rows - static_cast<int>(height)) / 2,
+                        static_cast<int>(width), static_cast<int>(height));
+  return scaled(centre).clone();
+}
+
+cv::Rect covering_region(cv::Size size, int64_t height, int64_t width) {
+  const double scale = std::max(static_cast<double>(height) / size.height,
+                                static_cast<double>(width) / size.width);
+  const int rows = std::min<int>(size.height, static_cast<int>(std::lround(height / scale)));
+  const int cols = std::min<int>(size.width, static_cast<int>(std::lround(width / scale)));
+  return cv::Rect((size.width - cols) / 2, (size.height - rows) / 2, cols, rows);
+}
+
+at::Tensor read_image_covering(const std::string& path, int64_t channels, int64_t height,
+                               int64_t width) {
+  const auto image = tensor_to_image(read_image(path, channels));
+  return image_to_tensor(resize_covering(image, height, width), channels);
+}
+
 at::Tensor read_mask(const std::string& path) {
   const cv::Mat mask = read_image_unchanged(path);
   if (mask.channels() != 1) {

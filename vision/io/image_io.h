@@ -15,6 +15,9 @@ namespace vedkit {
 // DataError naming it.
 at::Tensor read_image(const std::string& path, int64_t channels);
 
+// read_image, then scaled to cover height x width and centre-cropped to it.
+at::Tensor read_image_covering(const std::string& path, int64_t channels, int64_t height, int64_t width);
+
 // Reads a single-channel class-index mask (8 or 16 bit) as int64 [H, W]. A colour mask is a
 // DataError unless the caller maps it (see read_colour_mask).
 at::Tensor read_mask(const std::string& path);
@@ -28,6 +31,11 @@ at::Tensor read_colour_mask(const std::string& path, const std::vector<std::arra
 cv::Mat read_image_unchanged(const std::string& path);
 // Any decoded image as 8-bit BGR, for display and overlays.
 cv::Mat to_bgr8(const cv::Mat& image);
+
+// image scaled to cover height x width and centre-cropped to it, as read_image_covering does.
+cv::Mat resize_covering(const cv::Mat& image, int64_t height, int64_t width);
+// The part of an image of `size` that resize_covering keeps, in the image's pixels.
+cv::Rect covering_region(cv::Size size, int64_t height, int64_t width);
 
 // Conversions between OpenCV images (8-bit BGR / grey) and float [C, H, W] RGB tensors in
 // [0, 1].

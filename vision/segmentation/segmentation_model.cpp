@@ -73,12 +73,11 @@ namespace vedkit {
 LoadedSegmentationModel load_segmentation_model(const std::string& path,
                                                  const std::string& precision) {
   const auto file = ModelFile::open(path);
-  auto config = Config::from_text(file.contents().config_yaml, path + " (its config)");
-  const auto task = config.root().get_string("task", "");
+  const auto task = file.task();
   if (task != "segmentation") {
-    throw ModelFileError(path + ": a " + (task.empty() ? "non-vedkit" : task) +
-                         " model, not a segmentation model");
+    throw ModelFileError(path + ": a " + (task.empty() ? "non-vedkit" : task) + " model, not a segmentation model");
   }
+  auto config = Config::from_text(file.contents().config_yaml, path + " (its config)");
   LoadedSegmentationModel loaded;
   loaded.model = build_segmentation_model(config.section("model"));
   file.load_weights(*loaded.model);

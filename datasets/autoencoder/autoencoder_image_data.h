@@ -1,0 +1,41 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "vision/autoencoder/tensor_image_data.h"
+
+namespace vedkit {
+
+struct AutoencoderDataOptions {
+  std::string source = "folder";  // folder | fashion_mnist
+  std::string root;               // folder: the images (recursive); fashion_mnist: the IDX files
+  std::string list;               // folder: only the images this file names (paths or stems)
+  std::string val_root;           // folder: a separate validation folder (else val_fraction)
+  std::string split = "train";    // fashion_mnist: train | test
+  std::vector<int64_t> size;      // [H, W] every image is brought to
+  double val_fraction = 0.1;
+  int64_t batch_size = 64;
+  bool flip = true;  // random horizontal flips in training
+  uint64_t seed = 0;
+};
+
+// Reads `data`; size defaults to the model's input_size, else 28x28 for Fashion-MNIST and
+// 64x64 for folders.
+AutoencoderDataOptions read_autoencoder_data_options(ConfigSection data,
+                                                     const std::vector<int64_t>& model_input_size,
+                                                     uint64_t seed);
+
+// Training and validation images from a folder or Fashion-MNIST, decoded once into memory;
+// unreadable files are listed once on stderr (even when training is quiet) and skipped.
+// Previews are PNG grids of inputs above reconstructions.
+std::unique_ptr<TensorImageData> load_autoencoder_data(const AutoencoderDataOptions& options,
+                                                       int64_t channels);
+
+// Batches [B, C, H, W] in [0, 1] of one shape as one PNG, a batch per row, at least 96
+// pixels per tile (small images are enlarged with nearest neighbours).
+void write_image_rows(const std::string& path, const std::vector<at::Tensor>& rows);
+
+}  // namespace vedkit

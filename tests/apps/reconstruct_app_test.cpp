@@ -1,0 +1,153 @@
+// vedkit-reconstruct, vedkit-eval and vedkit-train on autoencoders, run as a user runs them.
+#include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/model_file.h"
+#include "tests/support/python_peer.h"
+#include "tests/support/run_command.h"
+#include "tests/support/temp_dir.h"
+#include "vision/autoencoder/autoencoder_model.h"
+
+namespace vedkit {
+namespace {
+
+using testing::app;
+using testing::run_command;
+using testing::TempDir;
+
+// An untrained model file: the apps' plumbing does not depend on what it learned.
+std::string write_autoencoder(const TempDir& dir, const std::string& decoder, const std::string& extra = "") {
+  auto config = Config::from_text("task: autoencoder\nmodel:\n  encoder: {type: resnet, depth: 18, width: 8}\n"
+                                  "  decoder: " + decoder + "\n" + extra,
+                                  "ae.yaml");
+  auto model = build_autoencoder_model(config.section("model"));
+  const auto path = dir.file("ae" + std::to_string(std::hash<std::string>()(decoder)) + ".vdk");
+  write_model_file(path, *model, {config.to_yaml(), {}, {}});
+  return path;
+}
+
+class ReconstructApp : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    model_ = write_autoencoder(dir_, "{latent_size: 4, channels: [16, 16, 8, 8, 8]}");
+    std::filesystem::create_directories(dir_.path() / "in");
+    cv::imwrite(dir_.file("in/a.png"), cv::Mat(40, 56, CV_8UC3, cv::Scalar(10, 200, 30)));
+    cv::imwrite(dir_.file("in/b.jpg"), cv::Mat(70, 33, CV_8U, cv::Scalar(90)));  // another latent grid
+  }
+  std::string reconstruct(const std::string& rest) {
+    return app("vedkit-reconstruct") + " --model " + model_ + " --out " + dir_.file("out") + " " + rest;
+  }
+  TempDir dir_;
+  std::string model_;
+};
+
+TEST_F(ReconstructApp, WritesAReconstructionPerImage) {
+  const auto result = run_command(reconstruct(dir_.file("in")));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const cv::Mat a = cv::imread(dir_.file("out/a_reconstruction.png"));
+  ASSERT_FALSE(a.empty()) << result.output;
+  EXPECT_EQ(a.rows, 2 * 40 * 3);  // input above reconstruction, enlarged to at least 96 px
+  EXPECT_TRUE(std::filesystem::exists(dir_.file("out/b_reconstruction.png")));
+}
+
+TEST_F(ReconstructApp, ScoresEachImageForScreening) {
+  const auto result = run_command(reconstruct("--score " + dir_.file("in/a.png") + " " + dir_.file("in/b.jpg")));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("{\"image\": \"" + dir_.file("in/a.png") + "\", \"mse\": "), std::string::npos);
+  EXPECT_NE(result.output.find("\"ssim\": "), std::string::npos);
+}
+
+TEST_F(ReconstructApp, EncodesToNpyThatNumpyReadsAndToCsv) {
+  auto vector_model = write_autoencoder(dir_, "{latent: vector, latent_size: 5}", "  input_size: [32, 32]\n");
+  const auto command = app("vedkit-reconstruct") + " --model " + vector_model + " --encode " +
+                       dir_.file("z.npy") + " " + dir_.file("in");
+  const auto result = run_command(command);
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const auto check = run_command(testing::python() + " -c \"import numpy as n; a = n.load('" +
+                                 dir_.file("z.npy") + "'); print(a.shape, a.dtype, n.isfinite(a).all())\"");
+  EXPECT_NE(check.output.find("(2, 5) float32 True"), std::string::npos) << check.output;
+  ASSERT_EQ(run_command(app("vedkit-reconstruct") + " --model " + vector_model + " --encode " +
+                        dir_.file("z.csv") + " " + dir_.file("in")).exit_code, 0);
+  std::ifstream csv(dir_.file("z.csv"));
+  std::string line;
+  std::getline(csv, line);
+  EXPECT_EQ(std::count(line.begin(), line.end(), ','), 5) << line;
+  // Latent maps of images of different sizes cannot share one array.
+  const auto mixed = run_command(reconstruct("--encode " + dir_.file("m.npy") + " " + dir_.file("in")));
+  EXPECT_NE(mixed.exit_code, 0);
+  EXPECT_NE(mixed.output.find(".csv"), std::string::npos) << mixed.output;
+}
+
+TEST_F(ReconstructApp, InterpolatesBetweenTwoImages) {
+  const auto result = run_command(reconstruct("--steps 3 --interpolate " + dir_.file("in/a.png") + " " +
+                                              dir_.file("in/b.jpg")));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const cv::Mat strip = cv::imread(dir_.file("out/interpolation.png"));
+  ASSERT_FALSE(strip.empty());
+  EXPECT_EQ(strip.cols, 5 * 56 * 3);  // A, 3 blends, B at A's size, enlarged x3
+}
+
+TEST_F(ReconstructApp, BadInputsAreReportedAndSkipped) {
+  std::ofstream(dir_.file("in/text.png")) << "not an image";
+  auto result = run_command(reconstruct(dir_.file("in") + " " + dir_.file("missing.png")));
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.output.find("text.png"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("missing.png"), std::string::npos) << result.output;
+  EXPECT_TRUE(std::filesystem::exists(dir_.file("out/a_reconstruction.png")));  // good ones still done
+
+  std::filesystem::create_directories(dir_.path() / "empty");
+  result = run_command(reconstruct(dir_.file("empty")));
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find("empty"), std::string::npos) << result.output;
+
+  auto config = Config::from_text("model: {encoder: {type: resnet, depth: 18, width: 8}}\n", "m.yaml");
+  write_model_file(dir_.file("seg.vdk"), *build_autoencoder_model(config.section("model")),
+                   {"task: segmentation\n", {}, {}});
+  result = run_command(app("vedkit-reconstruct") + " --model " + dir_.file("seg.vdk") + " " + dir_.file("in"));
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find("not an autoencoder"), std::string::npos) << result.output;
+}
+
+TEST_F(ReconstructApp, EvalScoresAFolder) {
+  const auto result = run_command(app("vedkit-eval") + " --model " + model_ + " --images " + dir_.file("in"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("{\"images\": 2, \"mse\": "), std::string::npos) << result.output;
+}
+
+TEST(TrainAutoencoderApp, TrainsOnAFolderAndRejectsAnEmptyOne) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() / "images");
+  for (int i = 0; i < 12; ++i) {
+    cv::Mat image(24 + i, 30, CV_8UC3, cv::Scalar(20 * i, 255 - 20 * i, 100));
+    cv::imwrite(dir.file("images/" + std::to_string(i) + (i % 2 ? ".png" : ".jpg")), image);
+  }
+  std::ofstream(dir.file("images/corrupt.png")) << "x";
+  std::ofstream(dir.file("ae.yaml"))
+      << "task: autoencoder\nmodel:\n  encoder: {type: resnet, depth: 18, width: 8}\n"
+         "  decoder: {latent_size: 4, channels: [16, 16, 8, 8, 8]}\n"
+         "data: {size: [32, 32], batch_size: 4, val_fraction: 0.25}\n"
+         "train: {epochs: 2, out_dir: " << dir.file("run") << "}\n";
+  const auto train = app("vedkit-train") + " --quiet --config " + dir.file("ae.yaml") + " --set data.root=";
+  auto result = run_command(train + dir.file("images"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("corrupt.png"), std::string::npos) << result.output;  // listed once
+  EXPECT_TRUE(std::filesystem::exists(dir.file("run/best.vdk")));
+  EXPECT_TRUE(std::filesystem::exists(dir.file("run/preview_epoch2.png")));
+  std::ifstream log(dir.file("run/metrics.csv"));
+  std::string header;
+  std::getline(log, header);
+  EXPECT_NE(header.find("PSNR"), std::string::npos) << header;
+  EXPECT_NE(header.find("SSIM"), std::string::npos) << header;
+
+  std::filesystem::create_directories(dir.path() / "empty");
+  result = run_command(train + dir.file("empty"));
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.output.find("no images"), std::string::npos) << result.output;
+}
+
+}  // namespace
+}  // namespace vedkit

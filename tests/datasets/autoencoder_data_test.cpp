@@ -1,0 +1,124 @@
+#include "datasets/autoencoder/autoencoder_image_data.h"
+
+#include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/error.h"
+#include "datasets/autoencoder/image_tensor_set.h"
+#include "tests/support/error_of.h"
+#include "tests/support/temp_dir.h"
+
+namespace vedkit {
+namespace {
+
+using testing::TempDir;
+
+// Mixed formats, sizes, depths and channel counts, one nested folder, and two bad files.
+void write_mixed_folder(const TempDir& dir) {
+  std::filesystem::create_directories(dir.path() / "images/nested");
+  cv::imwrite(dir.file("images/a.png"), cv::Mat(40, 60, CV_8UC3, cv::Scalar(0, 0, 255)));
+  cv::imwrite(dir.file("images/b.jpg"), cv::Mat(100, 30, CV_8UC3, cv::Scalar(200, 10, 10)));
+  cv::imwrite(dir.file("images/c.bmp"), cv::Mat(16, 16, CV_8U, cv::Scalar(128)));
+  cv::imwrite(dir.file("images/nested/d.tiff"), cv::Mat(33, 33, CV_16UC1, cv::Scalar(65535)));
+  cv::imwrite(dir.file("images/nested/e.webp"), cv::Mat(50, 70, CV_8UC3, cv::Scalar(10, 250, 10)));
+  cv::imwrite(dir.file("images/f.png"), cv::Mat(24, 24, CV_8UC4, cv::Scalar(1, 2, 3, 0)));
+  std::ofstream(dir.file("images/broken.png")) << "not a png";
+  std::ofstream(dir.file("images/nested/notes.txt")) << "ignored: not an image name";
+  std::ofstream(dir.file("images/truncated.jpg")) << "\xff\xd8\xff";
+}
+
+TEST(ImageFolder, LoadsEveryReadableImageAtTheConfiguredSizeAndListsTheRest) {
+  TempDir dir;
+  write_mixed_folder(dir);
+  const auto set = load_image_folder(dir.file("images"), "", 3, 32, 48);
+  ASSERT_EQ(set.images.sizes(), (torch::IntArrayRef{6, 3, 32, 48}));
+  EXPECT_EQ(set.images.scalar_type(), torch::kUInt8);
+  EXPECT_EQ(set.skipped.size(), 2u);
+  for (const auto& message : set.skipped) {
+    EXPECT_TRUE(message.find("broken.png") != std::string::npos ||
+                message.find("truncated.jpg") != std::string::npos) << message;
+  }
+  // a.png is pure red (BGR 0,0,255): channel 0 (R) is 255 everywhere, G and B are 0.
+  EXPECT_EQ(set.images[0][0].min().item<int>(), 255);
+  EXPECT_EQ(set.images[0][1].max().item<int>(), 0);
+  // The 16-bit white TIFF stays white; the grey BMP becomes three equal channels.
+  const auto d = std::find_if(set.paths.begin(), set.paths.end(), [](auto& p) { return p.find("d.tiff") != std::string::npos; });
+  EXPECT_EQ(set.images[d - set.paths.begin()].min().item<int>(), 255);
+  const auto grey = load_image_folder(dir.file("images"), "", 1, 16, 16);
+  EXPECT_EQ(grey.images.sizes(), (torch::IntArrayRef{6, 1, 16, 16}));
+}
+
+TEST(ImageFolder, AListKeepsTheNamedImagesByStemOrPath) {
+  TempDir dir;
+  write_mixed_folder(dir);
+  std::ofstream(dir.file("list.txt")) << "a\nnested/e.webp\n\nmissing\n";
+  const auto set = load_image_folder(dir.file("images"), dir.file("list.txt"), 3, 16, 16);
+  ASSERT_EQ(set.paths.size(), 2u);
+  EXPECT_NE(set.paths[0].find("a.png"), std::string::npos);
+  EXPECT_NE(set.paths[1].find("e.webp"), std::string::npos);
+}
+
+TEST(ImageFolder, EmptyOrUnreadableFoldersAreClearErrors) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() / "empty");
+  EXPECT_NE(testing::error_of<DataError>([&] { load_image_folder(dir.file("empty"), "", 3, 16, 16); })
+                .find("no images"),
+            std::string::npos);
+  std::filesystem::create_directories(dir.path() / "bad");
+  std::ofstream(dir.file("bad/x.png")) << "text";
+  EXPECT_NE(testing::error_of<DataError>([&] { load_image_folder(dir.file("bad"), "", 3, 16, 16); })
+                .find("none of its 1 image files could be read"),
+            std::string::npos);
+  EXPECT_NE(testing::error_of<DataError>([&] { load_image_folder(dir.file("nowhere"), "", 3, 16, 16); })
+                .find("nowhere"),
+            std::string::npos);
+}
+
+AutoencoderDataOptions folder_options(const std::string& root, int64_t batch) {
+  auto config = Config::from_text("data: {root: " + root + ", size: [16, 16], batch_size: " +
+                                      std::to_string(batch) + ", val_fraction: 0.34}\n",
+                                  "ae.yaml");
+  return read_autoencoder_data_options(config.section("data"), {}, 5);
+}
+
+TEST(AutoencoderData, HoldsOutValidationAndBatchesInZeroToOne) {
+  TempDir dir;
+  write_mixed_folder(dir);
+  auto loaded = load_autoencoder_data(folder_options(dir.file("images"), 2), 3);
+  auto& data = *loaded;
+  EXPECT_EQ(data.train_size() + data.val_size(), 6);
+  EXPECT_EQ(data.val_size(), 2);
+  data.start_epoch(0);
+  const auto batch = data.next_train_batch();
+  EXPECT_EQ(batch.sizes(), (torch::IntArrayRef{2, 3, 16, 16}));
+  EXPECT_GE(batch.min().item<double>(), 0.0);
+  EXPECT_LE(batch.max().item<double>(), 1.0);
+  EXPECT_EQ(data.train_batches(), 2);
+  EXPECT_EQ(data.val_batches(), 1);
+  EXPECT_NE(testing::error_of<DataError>([&] { load_autoencoder_data(folder_options(dir.file("images"), 64), 3); })
+                .find("lower data.batch_size"),
+            std::string::npos);
+}
+
+TEST(AutoencoderData, ReadsFashionMnistFromItsIdxFiles) {
+  auto config = Config::from_text("data: {source: fashion_mnist, split: test, batch_size: 100}\n", "ae.yaml");
+  auto loaded = load_autoencoder_data(read_autoencoder_data_options(config.section("data"), {}, 1), 1);
+  auto& data = *loaded;
+  EXPECT_EQ(data.train_size(), 9000);
+  EXPECT_EQ(data.val_size(), 1000);
+  EXPECT_EQ(data.val_batch(0).sizes(), (torch::IntArrayRef{100, 1, 28, 28}));
+}
+
+TEST(AutoencoderData, SizeMustMatchAVectorLatentsInput) {
+  auto config = Config::from_text("data: {root: x, size: [32, 32]}\n", "ae.yaml");
+  EXPECT_NE(testing::error_of<ConfigError>([&] { read_autoencoder_data_options(config.section("data"), {28, 28}, 1); })
+                .find("model.input_size"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace vedkit

@@ -1,0 +1,76 @@
+#pragma once
+
+#include <torch/nn/module.h>
+
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "vision/autoencoder/reconstruction_decoder.h"
+#include "vision/encoders/encoder.h"
+#include "vision/segmentation/segmentation_model.h"
+
+namespace vedkit {
+
+// How an autoencoder learns, from `model.mode` and its keys.
+struct AutoencoderModeOptions {
+  std::string mode = "plain";  // plain | denoising | variational | masked
+  double noise_std = 0.1;      // denoising: Gaussian noise on the input, clean target
+  double beta = 1.0;           // variational: weight of the KL term
+  double mask_ratio = 0.75;    // masked: share of patches hidden from the encoder
+  int64_t mask_patch = 16;     // masked: patch side in pixels (a ViT's own patch by default)
+};
+
+struct AutoencoderOutput {
+  torch::Tensor reconstruction;  // [B, C, H, W], the input's size
+  Latent latent;
+};
+
+// Encoder -> coarsest level -> latent -> reconstruction decoder. Images arrive in [0, 1] at
+// any size: they are padded (edge values) to the encoder's size multiple and the output is
+// cropped back. A vector latent fixes the size to input_size.
+class AutoencoderModelImpl : public torch::nn::Module {
+ public:
+  AutoencoderModelImpl(Encoder encoder, ReconstructionDecoderOptions decoder_options,
+                       const NormalizationOptions& normalization, AutoencoderModeOptions mode,
+                       std::vector<int64_t> input_size);
+
+  // hidden [B, 1, H, W], 1 where the pixel is masked (masked mode), or undefined.
+  AutoencoderOutput forward(const torch::Tensor& images, const torch::Tensor& hidden = {});
+  // The latent's mean for each image (what --encode writes).
+  torch::Tensor encode(const torch::Tensor& images);
+  // Decodes latents to images of size [height, width] (cropped from the padded output).
+  torch::Tensor decode(const torch::Tensor& latent, int64_t height, int64_t width);
+
+  void prepare_for_inference();
+
+  const AutoencoderModeOptions& mode() const { return mode_; }
+  const std::vector<int64_t>& input_size() const { return input_size_; }  // empty: any size
+  int64_t in_channels() const { return encoder_->in_channels(); }
+  const Encoder& encoder() const { return encoder_; }
+
+ private:
+  Latent encode_latent(const torch::Tensor& images, const torch::Tensor& hidden);
+  void check_size(const torch::Tensor& images) const;
+
+  Encoder encoder_;
+  ReconstructionDecoder decoder_{nullptr};
+  torch::Tensor mean_, std_;
+  AutoencoderModeOptions mode_;
+  std::vector<int64_t> input_size_;
+};
+TORCH_MODULE(AutoencoderModel);
+
+// Builds from `model.encoder`, `model.decoder` (type: reconstruction), `model.normalize`,
+// `model.mode` (with noise_std, beta, mask_ratio, mask_patch) and `model.input_size`
+// ([H, W]; required for a vector latent).
+AutoencoderModel build_autoencoder_model(ConfigSection model_section);
+
+// Rebuilds an autoencoder from a model file, ready for inference; another task's file is a
+// ModelFileError.
+AutoencoderModel load_autoencoder_model(const std::string& path);
+
+// Reparameterised sample of a Gaussian latent (the mean when log_var is undefined).
+torch::Tensor sample_latent(const Latent& latent);
+
+}  // namespace vedkit

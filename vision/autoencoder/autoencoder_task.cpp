@@ -1,0 +1,71 @@
+#include "vision/autoencoder/autoencoder_task.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/torch.h>
+
+#include "vision/autoencoder/corruption.h"
+#include "vision/metrics/image_quality.h"
+
+namespace vedkit {
+
+AutoencoderTask::AutoencoderTask(AutoencoderModel model, AutoencoderData& data,
+                                 std::vector<ReconstructionLossTerm> losses, c10::Device device,
+                                 uint64_t seed)
+    : model_(std::move(model)),
+      data_(data),
+      losses_(std::move(losses)),
+      device_(device),
+      seed_(seed),
+      train_generator_(at::make_generator<at::CPUGeneratorImpl>(seed)) {
+  model_->to(device_);
+}
+
+AutoencoderOutput AutoencoderTask::run(const at::Tensor& images, at::Generator generator,
+                                       CorruptedInput& input) {
+  input = corrupt(images, model_->mode(), generator);
+  return model_->forward(input.images, input.hidden);
+}
+
+at::Tensor AutoencoderTask::train_step(std::map<std::string, double>& logs) {
+  const auto images = data_.next_train_batch().to(device_);
+  CorruptedInput input;
+  const auto out = run(images, train_generator_, input);
+  auto loss = reconstruction_loss(out.reconstruction, images, losses_, input.hidden);
+  if (model_->mode().mode == "variational") {
+    const auto kl = kl_divergence(out.latent, images[0].numel());
+    logs["kl"] = kl.item<double>();
+    loss = loss + model_->mode().beta * kl;
+  }
+  return loss;
+}
+
+std::vector<std::pair<std::string, double>> AutoencoderTask::validate() {
+  torch::NoGradGuard no_grad;
+  double loss_sum = 0, psnr_sum = 0, ssim_sum = 0;
+  int64_t images_seen = 0;
+  for (int64_t i = 0; i < data_.val_batches(); ++i) {
+    const auto images = data_.val_batch(i).to(device_);
+    CorruptedInput input;
+    const auto out = run(images, at::make_generator<at::CPUGeneratorImpl>(seed_ + i), input);
+    loss_sum += reconstruction_loss(out.reconstruction, images, losses_, input.hidden).item<double>() * images.size(0);
+    psnr_sum += psnr(out.reconstruction, images, 1.0).sum().item<double>();
+    ssim_sum += ssim(out.reconstruction, images, 1.0).sum().item<double>();
+    images_seen += images.size(0);
+  }
+  const double n = std::max<int64_t>(1, images_seen);
+  return {{"val_loss", loss_sum / n}, {"PSNR", psnr_sum / n}, {"SSIM", ssim_sum / n}};
+}
+
+void AutoencoderTask::save_preview(const std::string& path_stem) {
+  if (data_.val_batches() == 0) return;
+  torch::NoGradGuard no_grad;
+  auto images = data_.val_batch(0);
+  images = images.narrow(0, 0, std::min<int64_t>(8, images.size(0))).to(device_);
+  CorruptedInput input;
+  const auto out = run(images, at::make_generator<at::CPUGeneratorImpl>(seed_), input);
+  auto shown = input.images;
+  if (input.hidden.defined()) shown = shown * (1 - input.hidden);  // hidden patches black
+  data_.write_preview(path_stem + ".png", shown.to(torch::kCPU), out.reconstruction.to(torch::kCPU));
+}
+
+}  // namespace vedkit

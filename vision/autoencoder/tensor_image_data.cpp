@@ -1,0 +1,61 @@
+#include "vision/autoencoder/tensor_image_data.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/torch.h>
+
+#include <cmath>
+
+namespace vedkit {
+
+TensorImageData::TensorImageData(at::Tensor train, at::Tensor val, int64_t batch_size, bool flip,
+                                 uint64_t seed, PreviewWriter preview)
+    : train_(std::move(train)),
+      val_(std::move(val)),
+      batch_size_(batch_size),
+      flip_(flip),
+      seed_(seed),
+      preview_(std::move(preview)) {}
+
+int64_t TensorImageData::train_batches() const { return train_.size(0) / batch_size_; }
+
+void TensorImageData::start_epoch(int64_t epoch) {
+  epoch_ = epoch;
+  next_ = 0;
+  auto generator = at::make_generator<at::CPUGeneratorImpl>(seed_ * 1000003 + epoch);
+  order_ = torch::randperm(train_.size(0), generator, torch::kLong);
+}
+
+at::Tensor TensorImageData::next_train_batch() {
+  if (!order_.defined()) start_epoch(epoch_);
+  const auto index = order_.narrow(0, (next_++ % train_batches()) * batch_size_, batch_size_);
+  auto batch = train_.index_select(0, index).to(torch::kFloat).div_(255);
+  if (flip_) {
+    const auto flipped = torch::rand({batch.size(0)}) < 0.5;
+    batch.index_put_({flipped}, batch.index({flipped}).flip(3));
+  }
+  return batch;
+}
+
+int64_t TensorImageData::val_batches() const { return (val_.size(0) + batch_size_ - 1) / batch_size_; }
+
+at::Tensor TensorImageData::val_batch(int64_t index) {
+  const int64_t start = index * batch_size_;
+  return val_.narrow(0, start, std::min(batch_size_, val_.size(0) - start)).to(torch::kFloat).div(255);
+}
+
+void TensorImageData::write_preview(const std::string& path, const at::Tensor& inputs,
+                                    const at::Tensor& reconstructions) {
+  if (preview_) preview_(path, inputs, reconstructions);
+}
+
+std::pair<at::Tensor, at::Tensor> hold_out_images(const at::Tensor& images, double fraction,
+                                                  uint64_t seed) {
+  const int64_t count = images.size(0);
+  const int64_t held = std::min<int64_t>(count - 1, std::llround(fraction * count));
+  auto generator = at::make_generator<at::CPUGeneratorImpl>(seed);
+  const auto order = torch::randperm(count, generator, torch::kLong);
+  return {images.index_select(0, order.narrow(0, held, count - held)),
+          images.index_select(0, order.narrow(0, 0, held))};
+}
+
+}  // namespace vedkit
