@@ -68,17 +68,9 @@ std::vector<Hypothesis> beam_search(StepModel& model, int64_t batch_size, int64_
   auto last = torch::full({batch_size * beams_per_row}, bos, torch::kLong);
 
   for (int64_t step = 0; step < options.max_length && !images.empty(); ++step) {
-    const auto log_probs = model.next_log_probs(last).to(torch::kCPU, torch::kFloat);  // [R, V]
-    torch::Tensor attention_now;
-    if (options.attention) attention_now = model.last_attention();
-    if (attention_now.defined()) attention_now = attention_now.to(torch::kCPU, torch::kFloat);
-    auto scores = log_probs;
-    if (options.no_repeat_ngram > 0) {
-      scores = log_probs.clone();
-      std::vector<std::vector<int64_t>> sequences;
-      for (const auto& beam : beams) sequences.push_back(beam.tokens);
-      block_repeated_ngrams(scores, sequences, options.no_repeat_ngram);
-    }
+    std::vector<std::vector<int64_t>> sequences;
+    for (const auto& beam : beams) sequences.push_back(beam.tokens);
+    const auto [log_probs, scores, attention_now] = next_step_scores(model, last, options, sequences);
     std::vector<double> beam_log_probs;
     for (const auto& beam : beams) beam_log_probs.push_back(beam.log_prob);
     const int64_t vocab = log_probs.size(1);

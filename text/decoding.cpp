@@ -27,6 +27,21 @@ std::vector<Hypothesis> decode(StepModel& model, int64_t batch_size, int64_t bos
   return greedy_or_sample(model, batch_size, bos, eos, options);
 }
 
+StepScores next_step_scores(StepModel& model, const torch::Tensor& last_tokens,
+                            const DecodingOptions& options,
+                            const std::vector<std::vector<int64_t>>& sequences) {
+  StepScores step;
+  step.log_probs = model.next_log_probs(last_tokens).to(torch::kCPU, torch::kFloat);  // [R, V]
+  if (options.attention) step.attention = model.last_attention();
+  if (step.attention.defined()) step.attention = step.attention.to(torch::kCPU, torch::kFloat);
+  step.scores = step.log_probs;
+  if (options.no_repeat_ngram > 0) {
+    step.scores = step.log_probs.clone();
+    block_repeated_ngrams(step.scores, sequences, options.no_repeat_ngram);
+  }
+  return step;
+}
+
 double length_penalty(int64_t length, double alpha) {
   return std::pow((5.0 + static_cast<double>(length)) / 6.0, alpha);
 }

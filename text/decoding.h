@@ -70,6 +70,16 @@ std::vector<Hypothesis> greedy_or_sample(StepModel& model, int64_t batch_size, i
 std::vector<Hypothesis> beam_search(StepModel& model, int64_t batch_size, int64_t bos, int64_t eos,
                                     const DecodingOptions& options);
 
+// One step for rows whose generated tokens so far are `sequences`: the model's
+// log-probabilities [R, V] (CPU, float), the scores to choose from (repeated n-grams blocked
+// when options ask), and the cross-attention [R, N] when options.attention and the model give it.
+struct StepScores {
+  torch::Tensor log_probs, scores, attention;
+};
+StepScores next_step_scores(StepModel& model, const torch::Tensor& last_tokens,
+                            const DecodingOptions& options,
+                            const std::vector<std::vector<int64_t>>& sequences);
+
 // ((5 + length) / 6)^alpha.
 double length_penalty(int64_t length, double alpha);
 

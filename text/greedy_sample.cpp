@@ -42,17 +42,9 @@ std::vector<Hypothesis> greedy_or_sample(StepModel& model, int64_t batch_size, i
   auto last = torch::full({batch_size}, bos, torch::kLong);
 
   for (int64_t step = 0; step < options.max_length && !rows.empty(); ++step) {
-    const auto log_probs = model.next_log_probs(last).to(torch::kCPU, torch::kFloat);  // [R, V]
-    torch::Tensor attention_now;
-    if (options.attention) attention_now = model.last_attention();
-    if (attention_now.defined()) attention_now = attention_now.to(torch::kCPU, torch::kFloat);
-    auto scores = log_probs;
-    if (options.no_repeat_ngram > 0) {
-      scores = log_probs.clone();
-      std::vector<std::vector<int64_t>> sequences;
-      for (int64_t row : rows) sequences.push_back(out[row].tokens);
-      block_repeated_ngrams(scores, sequences, options.no_repeat_ngram);
-    }
+    std::vector<std::vector<int64_t>> sequences;
+    for (int64_t row : rows) sequences.push_back(out[row].tokens);
+    const auto [log_probs, scores, attention_now] = next_step_scores(model, last, options, sequences);
     const auto chosen = sampling ? sample(scores, options, generator) : scores.argmax(1);  // [R]
     const auto chosen_at = chosen.accessor<int64_t, 1>();
     const auto log_probs_at = log_probs.accessor<float, 2>();
