@@ -29,19 +29,21 @@ def default_peak_gflops():
     return 370.0 if "Intel" in cpu_name() else 530.0
 
 
-def print_header(first_columns, peak_gflops):
+def print_header(first_columns, peak_gflops, unit="img", per="batch"):
     print(f"CPU: {cpu_name()}, {os.cpu_count()} threads; FP32 peak {peak_gflops:.0f} GFLOP/s\n")
-    columns = first_columns + ["vedkit img/s", "ms/batch", "peak MiB", "PyTorch img/s", "peak MiB",
-                               "ratio", "GFLOP/img", "% FP32 peak"]
+    columns = first_columns + [f"vedkit {unit}/s", f"ms/{per}", "peak MiB", f"PyTorch {unit}/s",
+                               "peak MiB", "ratio", f"GFLOP/{unit}", "% FP32 peak"]
     print("| " + " | ".join(columns) + " |")
     print("|" + "---|" * len(columns))
 
 
 def print_comparison(first_cells, ours_command, peer_command, peak_gflops):
-    """Runs vedkit's bench and the peer one after the other and prints one table row."""
+    """Runs vedkit's bench and the peer one after the other, prints one table row and returns
+    both latencies (ms)."""
     (ours, ms), our_mem = run_measured(ours_command)
-    (peer, _, gflop), peer_mem = run_measured(peer_command)
+    (peer, peer_ms, gflop), peer_mem = run_measured(peer_command)
     cells = list(first_cells) + [f"{ours:.1f}", f"{ms:.1f}", f"{our_mem:.0f}", f"{peer:.1f}",
                                  f"{peer_mem:.0f}", f"{ours / peer:.2f}x", f"{gflop:.2f}",
                                  f"{100 * ours * gflop / peak_gflops:.0f}%"]
     print("| " + " | ".join(cells) + " |", flush=True)
+    return ms, peer_ms

@@ -135,6 +135,11 @@ std::string ModelFile::task() const {
   return config.root().get_string("task", "");
 }
 
+Config ModelFile::model_config() const {
+  return Config::from_text(contents_.config_yaml, path_ + " (its config)",
+                           {"model.encoder.init_from=\"\"", "model.encoder.weights=\"\""});
+}
+
 void ModelFile::load_weights(torch::nn::Module& module) const { load_weights(module, ""); }
 
 void ModelFile::load_weights(torch::nn::Module& module, const std::string& prefix) const {

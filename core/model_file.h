@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "core/config.h"
+
 namespace torch::serialize {
 class InputArchive;
 }
@@ -47,6 +49,10 @@ class ModelFile {
   const ModelFileContents& contents() const { return contents_; }
   // The `task` its config names (segmentation, autoencoder, ...); "" when none.
   std::string task() const;
+  // Its config, to rebuild the model from, with the encoder's starting weights
+  // (model.encoder.weights, init_from) cleared: the file holds the trained weights, and those
+  // files may be gone or relative to another folder.
+  Config model_config() const;
   const std::string& path() const { return path_; }
 
   // Copies the weights into module; a missing, extra or differently shaped tensor is a

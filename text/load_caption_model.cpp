@@ -14,10 +14,7 @@ LoadedCaptionModel load_caption_model(const std::string& path) {
   if (file.contents().vocabulary.empty()) throw ModelFileError(path + ": no vocabulary, so no tokenizer");
   LoadedCaptionModel loaded;
   loaded.tokenizer = tokenizer_from_vocabulary(file.contents().vocabulary);
-  // The file holds the trained weights, so the encoder's starting weights are not loaded
-  // (their files may be gone, or relative to another folder).
-  auto config = Config::from_text(file.contents().config_yaml, path + " (its config)",
-                                  {"model.encoder.init_from=\"\"", "model.encoder.weights=\"\""});
+  auto config = file.model_config();
   loaded.model = build_caption_model(config.section("model"), loaded.tokenizer->vocab_size());
   file.load_weights(*loaded.model);
   loaded.model->prepare_for_inference();

@@ -28,8 +28,11 @@ def count_flops(model, run, x):
         total[0] += 2 * output.numel() * module.in_features
 
     def attention(module, inputs, output):
-        batch, tokens, width = output[0].shape  # called with keywords: inputs is empty
-        total[0] += 2 * batch * tokens * width * 4 * width + 4 * batch * tokens * tokens * width
+        batch, tokens, width = output[0].shape  # batch first
+        # Keys from inputs[1] when called positionally (cross-attention); torchvision's ViT
+        # calls with keywords, inputs empty: self-attention.
+        keys = inputs[1].shape[1] if len(inputs) > 1 else tokens
+        total[0] += 2 * batch * (2 * tokens + 2 * keys) * width * width + 4 * batch * tokens * keys * width
 
     hooks = []
     for module in model.modules():

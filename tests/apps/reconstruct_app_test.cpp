@@ -126,12 +126,11 @@ TEST(TrainAutoencoderApp, TrainsOnAFolderAndRejectsAnEmptyOne) {
     cv::imwrite(dir.file("images/" + std::to_string(i) + (i % 2 ? ".png" : ".jpg")), image);
   }
   std::ofstream(dir.file("images/corrupt.png")) << "x";
-  std::ofstream(dir.file("ae.yaml"))
-      << "task: autoencoder\nmodel:\n  encoder: {type: resnet, depth: 18, width: 8}\n"
-         "  decoder: {latent_size: 4, channels: [16, 16, 8, 8, 8]}\n"
-         "data: {size: [32, 32], batch_size: 4, val_fraction: 0.25}\n"
-         "train: {epochs: 2, out_dir: " << dir.file("run") << "}\n";
-  const auto train = app("vedkit-train") + " --quiet --config " + dir.file("ae.yaml") + " --set data.root=";
+  // The shipped folder config, made small.
+  const auto train = app("vedkit-train") + " --quiet --config " + VEDKIT_SOURCE_DIR +
+                     "/configs/autoencoder_folder.yaml --set model.encoder.width=8 "
+                     "--set 'data.size=[32, 32]' --set data.batch_size=4 --set data.val_fraction=0.25 "
+                     "--set train.epochs=2 --set train.out_dir=" + dir.file("run") + " --set data.root=";
   auto result = run_command(train + dir.file("images"));
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_NE(result.output.find("corrupt.png"), std::string::npos) << result.output;  // listed once

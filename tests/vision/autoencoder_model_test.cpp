@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <filesystem>
+
 #include "core/model_file.h"
 #include "tests/support/error_of.h"
 #include "tests/support/temp_dir.h"
@@ -162,6 +164,20 @@ TEST(EncoderInitFrom, CopiesAnAutoencodersEncoderIntoAnotherTask) {
   const auto message = testing::error_of<ConfigError>([&] { build_encoder(wider.section("encoder")); });
   EXPECT_NE(message.find("init_from"), std::string::npos) << message;
   EXPECT_NE(message.find("encoder.conv1.weight"), std::string::npos) << message;
+}
+
+TEST(EncoderInitFrom, AModelFileLoadsWhenItsStartingFileIsGone) {
+  testing::TempDir dir;
+  auto first = model_from(std::string("model:\n  encoder: ") + kSmallResNet + "\n");
+  write_model_file(dir.file("start.vdk"), *first, {"task: autoencoder\n", {}, {}});
+  const std::string yaml = std::string("task: autoencoder\nmodel:\n  encoder: ") +
+                           "{type: resnet, depth: 18, width: 8, in_channels: 1, init_from: " +
+                           dir.file("start.vdk") + "}\n";
+  auto config = Config::from_text(yaml, "ae.yaml");
+  auto trained = build_autoencoder_model(config.section("model"));
+  write_model_file(dir.file("trained.vdk"), *trained, {config.to_yaml(), {}, {}});
+  std::filesystem::remove(dir.file("start.vdk"));
+  EXPECT_EQ(testing::error_of([&] { load_autoencoder_model(dir.file("trained.vdk")); }), "");
 }
 
 }  // namespace

@@ -119,7 +119,7 @@ AutoencoderModel load_autoencoder_model(const std::string& path) {
   if (task != "autoencoder") {
     throw ModelFileError(path + ": a " + (task.empty() ? "non-vedkit" : task) + " model, not an autoencoder");
   }
-  auto config = Config::from_text(file.contents().config_yaml, path + " (its config)");
+  auto config = file.model_config();
   auto model = build_autoencoder_model(config.section("model"));
   file.load_weights(*model);
   model->prepare_for_inference();

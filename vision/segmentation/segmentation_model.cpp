@@ -77,7 +77,7 @@ LoadedSegmentationModel load_segmentation_model(const std::string& path,
   if (task != "segmentation") {
     throw ModelFileError(path + ": a " + (task.empty() ? "non-vedkit" : task) + " model, not a segmentation model");
   }
-  auto config = Config::from_text(file.contents().config_yaml, path + " (its config)");
+  auto config = file.model_config();
   LoadedSegmentationModel loaded;
   loaded.model = build_segmentation_model(config.section("model"));
   file.load_weights(*loaded.model);

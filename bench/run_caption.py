@@ -1,0 +1,71 @@
+#!/usr/bin/python3
+"""Captioning speed at batch 1, vedkit (key/value cache) beside the same captioner in PyTorch
+eager (no cache), greedy and beam search, in one run; then, when the bundled captioning model
+is there, what vedkit-caption sustains on a video.
+
+    /usr/bin/python3 bench/run_caption.py [--build build] [--seconds 5] [--tokens 20]
+"""
+import argparse
+import os
+import re
+import subprocess
+import tempfile
+
+from bench_run import default_peak_gflops, print_comparison, print_header
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MODEL = os.path.join(HERE, "..", "models", "captioning_scenes_resnet18.vdk")
+VIDEO = "/usr/share/doc/opencv-doc/examples/data/vtest.avi"
+
+
+def video_report(build):
+    """Runs vedkit-caption on VIDEO (headless, --fast) and returns its report's fps, captions
+    per second and ms per caption."""
+    with tempfile.TemporaryDirectory() as folder:
+        command = [os.path.join(build, "apps", "vedkit-caption"), "--model", MODEL, "--video", VIDEO,
+                   "--headless", "--out", os.path.join(folder, "captioned.avi"), "--fast"]
+        done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr}")
+    report = done.stderr.strip().splitlines()[-1]
+    # "... (12.3 fps, 0 of 795 read dropped), 40 captions (1.23/s, 790 ms each)"
+    found = re.search(r"\(([\d.]+) fps.*captions \(([\d.]+)/s, ([\d.]+) ms each\)", report)
+    if not found:
+        raise SystemExit(f"unexpected vedkit-caption report: {report}")
+    return [float(v) for v in found.groups()]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--build", default=os.path.join(HERE, "..", "build"))
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--tokens", default="20")
+    parser.add_argument("--beam", default="3")
+    parser.add_argument("--peak-gflops", type=float, default=default_peak_gflops())
+    args = parser.parse_args()
+
+    print_header(["decoding", "tokens"], args.peak_gflops, unit="caption", per="caption")
+    per_token = []
+    for method in ["greedy", "beam"]:
+        name = "greedy" if method == "greedy" else f"beam {args.beam}"
+        common = ["--method", method, "--beam", args.beam, "--tokens", args.tokens,
+                  "--seconds", str(args.seconds)]
+        ms, peer_ms = print_comparison([name, args.tokens],
+                                       [os.path.join(args.build, "bench", "bench-caption")] + common,
+                                       ["/usr/bin/python3", os.path.join(HERE, "peers", "caption_peer.py")] + common,
+                                       args.peak_gflops)
+        per_token.append((name, ms / int(args.tokens), peer_ms / int(args.tokens)))
+    print("\n| decoding | vedkit ms/token | PyTorch ms/token |\n|---|---|---|")
+    for name, ours, peer in per_token:
+        print(f"| {name} | {ours:.2f} | {peer:.2f} |")
+
+    if os.path.exists(MODEL):
+        fps, captions_per_s, ms = video_report(args.build)
+        print(f"\nvedkit-caption --fast --headless on vtest.avi ({os.path.basename(MODEL)}): "
+              f"{fps:.1f} fps, {captions_per_s:.2f} captions/s ({ms:.0f} ms each)")
+    else:
+        print(f"\n(no {os.path.relpath(MODEL)}: vedkit-caption on a video skipped)")
+
+
+if __name__ == "__main__":
+    main()
