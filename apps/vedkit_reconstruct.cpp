@@ -15,7 +15,6 @@
 #include "datasets/image_files.h"
 #include "vision/autoencoder/reconstruction_scores.h"
 #include "vision/io/image_io.h"
-#include "vision/metrics/image_quality.h"
 
 namespace {
 
@@ -32,8 +31,9 @@ void write_latents(const std::string& path, const std::vector<std::string>& file
     std::ofstream out(path);
     for (size_t i = 0; i < files.size(); ++i) {
       out << files[i];
-      const auto values = latents[i].flatten().contiguous();
-      for (int64_t j = 0; j < values.numel(); ++j) out << "," << values[j].item<float>();
+      const auto values = latents[i].to(torch::kFloat).contiguous();
+      const float* value = values.data_ptr<float>();
+      for (int64_t j = 0; j < values.numel(); ++j) out << "," << value[j];
       out << "\n";
     }
     if (!out) throw vedkit::DataError(path + ": cannot write the latents");
@@ -105,13 +105,14 @@ int main(int argc, char** argv) {
           encoded_files.push_back(files[i]);
           continue;
         }
-        const auto reconstruction = model->forward(image).reconstruction;
         if (args.count("score")) {
-          std::cout << std::setprecision(6) << "{\"image\": \"" << files[i] << "\", \"mse\": "
-                    << (reconstruction - image).square().mean().item<double>()
-                    << ", \"psnr\": " << vedkit::psnr(reconstruction, image, 1.0).item<double>()
-                    << ", \"ssim\": " << vedkit::ssim(reconstruction, image, 1.0).item<double>() << "}\n";
+          const auto scores = vedkit::score_reconstructions(model, image);
+          std::cout << std::setprecision(6) << "{\"image\": \"" << files[i]
+                    << "\", \"mse\": " << scores.mse.item<double>()
+                    << ", \"psnr\": " << scores.psnr.item<double>()
+                    << ", \"ssim\": " << scores.ssim.item<double>() << "}\n";
         } else {
+          const auto reconstruction = model->forward(image).reconstruction;
           vedkit::write_image_rows(out_dir + "/" + names[i] + "_reconstruction.png", {image, reconstruction});
         }
       } catch (const vedkit::Error& e) {  // unreadable, or too small for SSIM's window
