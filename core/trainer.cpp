@@ -27,6 +27,8 @@ TrainerOptions read_trainer_options(ConfigSection train) {
   options.warmup_epochs = train.get_real("warmup_epochs", options.warmup_epochs, {0.0, 1e5});
   options.min_lr_ratio = train.get_real("min_lr_ratio", options.min_lr_ratio, {0.0, 1.0});
   options.grad_clip = train.get_real("grad_clip", options.grad_clip, {0.0, 1e6});
+  options.encoder_lr_scale =
+      train.get_real("encoder_lr_scale", options.encoder_lr_scale, {0.0, 100.0});
   options.out_dir = train.get_string("out_dir", options.out_dir);
   options.log_file = train.get_string("log_file", options.log_file);
   options.preview = train.get_bool("preview", options.preview);
@@ -44,16 +46,37 @@ double scheduled_lr(const TrainerOptions& options, int64_t step, int64_t total_s
 
 namespace {
 
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainerOptions& options,
-                                                        torch::nn::Module& model) {
+// One parameter group, or two when the encoder's learning rate is scaled: the rest first,
+// then the parameters named "encoder.*". Returns each group's learning-rate factor.
+std::vector<double> group_parameters(const TrainerOptions& options, torch::nn::Module& model,
+                                     std::vector<torch::optim::OptimizerParamGroup>& groups) {
+  if (options.encoder_lr_scale == 1.0) {
+    groups.emplace_back(model.parameters());
+    return {1.0};
+  }
+  std::vector<at::Tensor> rest, encoder;
+  for (const auto& named : model.named_parameters()) {
+    (named.key().rfind("encoder.", 0) == 0 ? encoder : rest).push_back(named.value());
+  }
+  if (encoder.empty()) {
+    throw Error("train.encoder_lr_scale: this model has no parameters named encoder.*; "
+                "remove the setting");
+  }
+  groups.emplace_back(rest);
+  groups.emplace_back(encoder);
+  return {1.0, options.encoder_lr_scale};
+}
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(
+    const TrainerOptions& options, std::vector<torch::optim::OptimizerParamGroup> groups) {
   if (options.optimizer == "sgd") {
-    return std::make_unique<torch::optim::SGD>(
-        model.parameters(), torch::optim::SGDOptions(options.lr)
-                                .momentum(options.momentum)
-                                .weight_decay(options.weight_decay));
+    return std::make_unique<torch::optim::SGD>(std::move(groups),
+                                               torch::optim::SGDOptions(options.lr)
+                                                   .momentum(options.momentum)
+                                                   .weight_decay(options.weight_decay));
   }
   return std::make_unique<torch::optim::AdamW>(
-      model.parameters(), torch::optim::AdamWOptions(options.lr).weight_decay(options.weight_decay));
+      std::move(groups), torch::optim::AdamWOptions(options.lr).weight_decay(options.weight_decay));
 }
 
 bool improved(double value, double best, bool higher_is_better) {
@@ -67,7 +90,9 @@ bool improved(double value, double best, bool higher_is_better) {
 TrainResult train(TrainingTask& task, const TrainerOptions& options, const std::string& config_yaml,
                   const std::string& resume_from, bool quiet) {
   torch::nn::Module& model = task.model();
-  auto optimizer = make_optimizer(options, model);
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  const std::vector<double> lr_factors = group_parameters(options, model, groups);
+  auto optimizer = make_optimizer(options, std::move(groups));
   std::filesystem::create_directories(options.out_dir);
   TrainResult result;
   result.last_path = (std::filesystem::path(options.out_dir) / "last.vdk").string();
@@ -110,7 +135,9 @@ TrainResult train(TrainingTask& task, const TrainerOptions& options, const std::
     std::map<std::string, double> logs;
     for (int64_t batch = 0; batch < batches; ++batch) {
       const double lr = scheduled_lr(options, state.step, total_steps, warmup_steps);
-      for (auto& group : optimizer->param_groups()) group.options().set_lr(lr);
+      for (size_t i = 0; i < lr_factors.size(); ++i) {
+        optimizer->param_groups()[i].options().set_lr(lr * lr_factors[i]);
+      }
       optimizer->zero_grad();
       const at::Tensor loss = task.train_step(logs);
       if (!std::isfinite(loss.item<double>())) {

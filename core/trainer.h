@@ -41,6 +41,9 @@ struct TrainerOptions {
   double warmup_epochs = 1.0;
   double min_lr_ratio = 0.01;
   double grad_clip = 1.0;  // max gradient norm; 0 = off
+  // Multiplies the learning rate of the parameters named "encoder.*": below 1 keeps more of a
+  // pre-trained encoder (model.encoder.init_from) while a fresh decoder learns at full rate.
+  double encoder_lr_scale = 1.0;
   std::string out_dir = "runs/train";
   std::string log_file = "metrics.csv";
   bool preview = true;

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/error.h"
 #include "core/interrupt.h"
 #include "tests/support/temp_dir.h"
 
@@ -41,6 +42,23 @@ class LineTask : public TrainingTask {
 
  private:
   torch::Tensor x_, y_;
+};
+
+// The same line through two layers named like a model's encoder and decoder.
+class TwoPartLineTask : public LineTask {
+ public:
+  TwoPartLineTask() {
+    parts_->register_module("encoder", encoder_);
+    parts_->register_module("decoder", decoder_);
+  }
+  torch::nn::Module& model() override { return *parts_; }
+  at::Tensor train_step(std::map<std::string, double>&) override {
+    const auto x = torch::linspace(-1, 1, 64).unsqueeze(1);
+    return torch::mse_loss(decoder_->forward(encoder_->forward(x)), 3 * x - 1);
+  }
+
+  std::shared_ptr<torch::nn::Module> parts_ = std::make_shared<torch::nn::Module>();
+  torch::nn::Linear encoder_{1, 1}, decoder_{1, 1};
 };
 
 TrainerOptions options_in(const TempDir& dir, int64_t epochs) {
@@ -104,6 +122,33 @@ TEST(Trainer, ScheduleWarmsUpThenDecays) {
   EXPECT_DOUBLE_EQ(scheduled_lr(options, 10, 100, 10), 1.0);
   EXPECT_NEAR(scheduled_lr(options, 55, 100, 10), 0.5, 1e-12);
   EXPECT_NEAR(scheduled_lr(options, 100, 100, 10), 0.0, 1e-12);
+}
+
+TEST(Trainer, EncoderLearningRateScale) {
+  TempDir dir;
+  auto options = options_in(dir, 1);
+  options.encoder_lr_scale = 0.0;
+  TwoPartLineTask frozen;
+  const auto encoder_before = frozen.encoder_->weight.clone();
+  const auto decoder_before = frozen.decoder_->weight.clone();
+  train(frozen, options, "", "", true);
+  EXPECT_TRUE(torch::equal(frozen.encoder_->weight, encoder_before));
+  EXPECT_FALSE(torch::equal(frozen.decoder_->weight, decoder_before));
+
+  options.encoder_lr_scale = 1.0;
+  TwoPartLineTask free;
+  const auto free_before = free.encoder_->weight.clone();
+  train(free, options, "", "", true);
+  EXPECT_FALSE(torch::equal(free.encoder_->weight, free_before));
+
+  options.encoder_lr_scale = 0.1;
+  LineTask no_encoder;
+  try {
+    train(no_encoder, options, "", "", true);
+    FAIL() << "a model without encoder.* parameters was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("train.encoder_lr_scale"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Trainer, MetricsLogAsJsonLines) {
