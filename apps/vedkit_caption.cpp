@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
          "camera/video: attention maps for this many captions at most")
         ("threads", po::value<int64_t>()->default_value(0),
          "camera/video: inference threads (0: every core but one)")
+        ("precision", po::value<std::string>()->default_value("float32"), "float32 | bfloat16")
         ("json", "print JSON lines instead of text")
         ("help", "show this help");
     po::positional_options_description positional;
@@ -48,7 +49,8 @@ int main(int argc, char** argv) {
     const auto attention_dir = args.count("attention") ? args["attention"].as<std::string>() : "";
 
     vedkit::use_all_cores();
-    vedkit::FrameCaptioner captioner(vedkit::load_caption_model(args["model"].as<std::string>()),
+    vedkit::FrameCaptioner captioner(vedkit::load_caption_model(args["model"].as<std::string>(),
+                                                               args["precision"].as<std::string>()),
                                      size, !attention_dir.empty());
     if (args.count("input")) {
       const auto files = vedkit::expand_image_inputs(args["input"].as<std::vector<std::string>>());

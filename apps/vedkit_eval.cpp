@@ -43,7 +43,8 @@ int evaluate_autoencoder(const vedkit::po::variables_map& args) {
 }
 
 int evaluate_captioner(const vedkit::po::variables_map& args) {
-  auto model = vedkit::load_caption_model(args["model"].as<std::string>());
+  auto model = vedkit::load_caption_model(args["model"].as<std::string>(),
+                                          args["precision"].as<std::string>());
   if (!args.count("captions")) throw vedkit::po::error("a captioner takes --captions FILE");
   const auto images_dir = args.count("images") ? args["images"].as<std::string>() : "";
   auto images = vedkit::read_captions(args["captions"].as<std::string>(), images_dir);
@@ -83,7 +84,7 @@ int main(int argc, char** argv) {
         ("coco-results", po::value<std::string>(), "captioners: write the captions as COCO results JSON")
         ("binary-masks", "read 0/255 masks as classes 0/1")
         ("tile", po::value<int64_t>()->default_value(512), "tile side for large images (0 = off)")
-        ("precision", po::value<std::string>()->default_value("float32"), "float32 | bfloat16")
+        ("precision", po::value<std::string>()->default_value("float32"), "segmentation and captioners: float32 | bfloat16")
         ("flip", "average with the horizontally flipped image")
         ("json", po::value<std::string>(), "also write the scores as JSON to this file")
         ("quiet", "no progress output")

@@ -9,6 +9,7 @@
 #include "bench/timing.h"
 #include "core/config.h"
 #include "core/error.h"
+#include "core/precision.h"
 #include "core/runtime.h"
 #include "text/caption_model.h"
 #include "text/caption_step_model.h"
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
       ("beam", po::value<int64_t>()->default_value(3), "beams per image (beam)")
       ("tokens", po::value<int64_t>()->default_value(20), "tokens per caption (at most 32)")
       ("size", po::value<int64_t>()->default_value(224), "input height and width")
+      ("dtype", po::value<std::string>()->default_value("float32"), "float32 | bfloat16")
       ("seconds", po::value<double>()->default_value(5.0), "time spent measuring")
       ("help", "show this help");
   return vedkit::run_app("bench-caption", [&] {
@@ -36,6 +38,7 @@ int main(int argc, char** argv) {
         "bench");
     auto model = vedkit::build_caption_model(config.root(), vocab);
     model->prepare_for_inference();
+    vedkit::set_precision(*model, args["dtype"].as<std::string>());
     vedkit::DecodingOptions decoding;
     decoding.method = args["method"].as<std::string>();
     if (decoding.method != "greedy" && decoding.method != "beam") {

@@ -4,6 +4,7 @@ eager (no cache), greedy and beam search, in one run; then, when the bundled cap
 is there, what vedkit-caption sustains on a video.
 
     /usr/bin/python3 bench/run_caption.py [--build build] [--seconds 5] [--tokens 20]
+        [--dtypes float32,bfloat16]
 """
 import argparse
 import os
@@ -41,23 +42,26 @@ def main():
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--tokens", default="20")
     parser.add_argument("--beam", default="3")
+    parser.add_argument("--dtypes", default="float32,bfloat16")
     parser.add_argument("--peak-gflops", type=float, default=default_peak_gflops())
     args = parser.parse_args()
 
-    print_header(["decoding", "tokens"], args.peak_gflops, unit="caption", per="caption")
+    print_header(["dtype", "decoding", "tokens"], args.peak_gflops, unit="caption", per="caption")
     per_token = []
-    for method in ["greedy", "beam"]:
-        name = "greedy" if method == "greedy" else f"beam {args.beam}"
-        common = ["--method", method, "--beam", args.beam, "--tokens", args.tokens,
-                  "--seconds", str(args.seconds)]
-        ms, peer_ms = print_comparison([name, args.tokens],
-                                       [os.path.join(args.build, "bench", "bench-caption")] + common,
-                                       ["/usr/bin/python3", os.path.join(HERE, "peers", "caption_peer.py")] + common,
-                                       args.peak_gflops)
-        per_token.append((name, ms / int(args.tokens), peer_ms / int(args.tokens)))
-    print("\n| decoding | vedkit ms/token | PyTorch ms/token |\n|---|---|---|")
-    for name, ours, peer in per_token:
-        print(f"| {name} | {ours:.2f} | {peer:.2f} |")
+    for dtype in args.dtypes.split(","):
+        for method in ["greedy", "beam"]:
+            name = "greedy" if method == "greedy" else f"beam {args.beam}"
+            common = ["--method", method, "--beam", args.beam, "--tokens", args.tokens,
+                      "--seconds", str(args.seconds), "--dtype", dtype]
+            ms, peer_ms = print_comparison(
+                [dtype, name, args.tokens],
+                [os.path.join(args.build, "bench", "bench-caption")] + common,
+                ["/usr/bin/python3", os.path.join(HERE, "peers", "caption_peer.py")] + common,
+                args.peak_gflops)
+            per_token.append((dtype, name, ms / int(args.tokens), peer_ms / int(args.tokens)))
+    print("\n| dtype | decoding | vedkit ms/token | PyTorch ms/token |\n|---|---|---|---|")
+    for dtype, name, ours, peer in per_token:
+        print(f"| {dtype} | {name} | {ours:.2f} | {peer:.2f} |")
 
     if os.path.exists(MODEL):
         fps, captions_per_s, ms = video_report(args.build)

@@ -8,6 +8,7 @@
 #include "apps/cli.h"
 #include "bench/timing.h"
 #include "core/config.h"
+#include "core/precision.h"
 #include "core/runtime.h"
 #include "vision/segmentation/segmentation_model.h"
 
@@ -31,11 +32,10 @@ int main(int argc, char** argv) {
         "decoder: {channels: [256, 128, 64, 32, 16], num_classes: 11}\n", "bench");
     auto model = vedkit::build_segmentation_model(config.root());
     model->prepare_for_inference();
-    const bool bf16 = args["dtype"].as<std::string>() == "bfloat16";
-    const auto dtype = bf16 ? torch::kBFloat16 : torch::kFloat;
-    if (bf16) model->to(dtype);
+    vedkit::set_precision(*model, args["dtype"].as<std::string>());
     const int64_t size = args["size"].as<int64_t>();
-    const auto images = torch::rand({args["batch"].as<int64_t>(), 3, size, size}).to(dtype);
+    const auto images = torch::rand({args["batch"].as<int64_t>(), 3, size, size})
+                            .to(model->parameters().front().scalar_type());
 
     torch::InferenceMode inference;
     vedkit::bench::time_passes([&] { model->forward(images).argmax(1); }, images.size(0),

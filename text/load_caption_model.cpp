@@ -2,10 +2,11 @@
 
 #include "core/error.h"
 #include "core/model_file.h"
+#include "core/precision.h"
 
 namespace vedkit {
 
-LoadedCaptionModel load_caption_model(const std::string& path) {
+LoadedCaptionModel load_caption_model(const std::string& path, const std::string& precision) {
   const auto file = ModelFile::open(path);
   const auto task = file.task();
   if (task != "captioning") {
@@ -18,6 +19,7 @@ LoadedCaptionModel load_caption_model(const std::string& path) {
   loaded.model = build_caption_model(config.section("model"), loaded.tokenizer->vocab_size());
   file.load_weights(*loaded.model);
   loaded.model->prepare_for_inference();
+  set_precision(*loaded.model, precision);
   loaded.decoding = read_decoding_options(config.section("decode"));
   auto data = config.section("data");
   if (data.has("size")) {

@@ -21,7 +21,9 @@ struct LoadedCaptionModel {
   std::vector<int64_t> input_size;
 };
 
-// Another task's file, or one without a vocabulary, is a ModelFileError.
-LoadedCaptionModel load_caption_model(const std::string& path);
+// Another task's file, or one without a vocabulary, is a ModelFileError. precision: float32 or
+// bfloat16 (core/precision.h).
+LoadedCaptionModel load_caption_model(const std::string& path,
+                                      const std::string& precision = "float32");
 
 }  // namespace vedkit

@@ -75,6 +75,7 @@ def main():
     parser.add_argument("--tokens", type=int, default=20)
     parser.add_argument("--size", type=int, default=224)
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"])
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     args = parser.parse_args()
     torch.set_num_threads(args.threads)  # Debian's torch starts with one thread here
@@ -84,10 +85,11 @@ def main():
     beams = args.beam if args.method == "beam" else 1
 
     def caption(image):
-        memory = model.encode(image)
-        if args.method == "beam":
-            return beam_search(model, memory, args.tokens, beams)
-        return greedy(model, memory, args.tokens)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.dtype == "bfloat16"):
+            memory = model.encode(image)
+            if args.method == "beam":
+                return beam_search(model, memory, args.tokens, beams)
+            return greedy(model, memory, args.tokens)
 
     def one_pass(image):  # the work of one caption, done once: teacher-forced over its tokens
         tokens = torch.ones(beams, args.tokens, dtype=torch.long)

@@ -4,9 +4,11 @@
 #include <torch/torch.h>
 
 #include "core/error.h"
+#include "core/precision.h"
 #include "tests/support/error_of.h"
 #include "tests/support/python_peer.h"
 #include "text/caption_model.h"
+#include "text/caption_step_model.h"
 
 namespace vedkit {
 namespace {
@@ -55,6 +57,30 @@ TEST(CaptionModel, ShapesWithResNetAndViT) {
     EXPECT_EQ(model->forward(images, random_tokens(2, 7)).sizes(),
               (torch::IntArrayRef{2, 7, kVocab}))
         << yaml;
+  }
+}
+
+TEST(CaptionModel, BFloat16FollowsFloat32) {
+  torch::manual_seed(5);
+  for (const std::string yaml : {"{type: resnet, depth: 18, width: 8}",
+                                 "{type: vit, preset: tiny, depth: 2, image_size: 64}"}) {
+    auto model = small_model(yaml);
+    model->prepare_for_inference();
+    torch::InferenceMode inference;
+    const auto images = torch::rand({2, 3, 64, 64});
+    const auto tokens = random_tokens(2, 6);
+    const auto float32 = model->forward(images, tokens);
+    set_precision(*model, "bfloat16");
+    const auto bfloat16 = model->forward(images, tokens);
+    ASSERT_EQ(bfloat16.scalar_type(), torch::kBFloat16) << yaml;
+    EXPECT_LT(max_abs_diff(bfloat16.to(torch::kFloat), float32),
+              0.05 * float32.abs().max().item<double>())
+        << yaml;
+    DecodingOptions greedy;
+    greedy.max_length = 5;
+    const auto captions = caption_images(*model, images, 1, kVocab, greedy);
+    ASSERT_EQ(captions.size(), 2u) << yaml;
+    EXPECT_EQ(captions[0].tokens.size(), 5u) << yaml;
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/model_file.h"
+#include "core/precision.h"
 
 namespace vedkit {
 
@@ -82,11 +83,7 @@ LoadedSegmentationModel load_segmentation_model(const std::string& path,
   loaded.model = build_segmentation_model(config.section("model"));
   file.load_weights(*loaded.model);
   loaded.model->prepare_for_inference();
-  if (precision == "bfloat16") {
-    loaded.model->to(torch::kBFloat16);
-  } else if (precision != "float32") {
-    throw Error("precision '" + precision + "': expected float32 or bfloat16");
-  }
+  set_precision(*loaded.model, precision);
   loaded.class_names = file.contents().vocabulary;
   return loaded;
 }
