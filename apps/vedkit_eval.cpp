@@ -2,7 +2,8 @@
 // Segmentation: per-class IoU, Dice and accuracy, then aAcc, mIoU, mDice, mAcc, and a JSON line.
 // Autoencoder (--images DIR or --fashion-mnist SPLIT): mean MSE, PSNR and SSIM, and a JSON line.
 // Captioner (--captions FILE [--images DIR] [--list FILE]): BLEU-1..4, ROUGE-L, CIDEr-D, a JSON
-// line, and with --coco-results FILE the captions in COCO's results format.
+// line, and with --coco-results FILE the captions in COCO's results format. On a scenes set, also
+// the share of captions with the reference's items and relations.
 #include <fstream>
 #include <iostream>
 
@@ -14,6 +15,7 @@
 #include "datasets/captions/caption_lists.h"
 #include "datasets/captions/evaluate_captions.h"
 #include "datasets/fashion_mnist.h"
+#include "datasets/scenes/caption_facts.h"
 #include "datasets/segmentation/evaluate_pairs.h"
 #include "vision/autoencoder/reconstruction_scores.h"
 
@@ -42,6 +44,17 @@ int evaluate_autoencoder(const vedkit::po::variables_map& args) {
   return set.skipped.empty() ? 0 : 1;
 }
 
+// On a scenes set (one generated reference per image), how many captions state its facts.
+void print_scene_caption_agreement(const vedkit::CaptionEvaluation& evaluation) {
+  std::vector<std::string> references;
+  for (const auto& image : evaluation.images) {
+    if (image.captions.size() != 1) return;
+    references.push_back(image.captions.front());
+  }
+  const auto agreement = vedkit::compare_scene_captions(evaluation.captions, references);
+  if (agreement) std::cout << vedkit::format_scene_caption_agreement(*agreement) << "\n";
+}
+
 int evaluate_captioner(const vedkit::po::variables_map& args) {
   auto model = vedkit::load_caption_model(args["model"].as<std::string>(),
                                           args["precision"].as<std::string>());
@@ -59,6 +72,7 @@ int evaluate_captioner(const vedkit::po::variables_map& args) {
   const auto json = vedkit::format_caption_scores_json(result.scores);
   std::cout << vedkit::format_caption_scores_table(result.scores) << json << "\n";
   if (args.count("json")) std::ofstream(args["json"].as<std::string>()) << json << "\n";
+  print_scene_caption_agreement(result);
   if (args.count("coco-results")) vedkit::write_coco_results(args["coco-results"].as<std::string>(), result);
   return result.skipped.empty() ? 0 : 1;
 }

@@ -80,13 +80,15 @@ TEST_F(CaptioningApps, EvalPrintsTheScoresAndWritesCocoResults) {
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_NE(result.output.find("CIDEr-D"), std::string::npos) << result.output;
   EXPECT_NE(result.output.find("\"images\": 4}"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("scenes: 4; exact "), std::string::npos) << result.output;
   const auto results = read_file(dir_->file("results.json"));
   EXPECT_NE(results.find("\"image_id\":\"000032\""), std::string::npos) << results;
   EXPECT_EQ(std::count(results.begin(), results.end(), '{'), 4) << results;
 
-  const auto beam = run_command(
-      eval("--beam 2 --captions " + kSamples + "captions.tsv --list " + kSamples + "val.txt"));
+  const auto beam = run_command(eval("--beam 2 --precision bfloat16 --captions " + kSamples +
+                                     "captions.tsv --list " + kSamples + "val.txt"));
   EXPECT_EQ(beam.exit_code, 0) << beam.output;
+  EXPECT_NE(beam.output.find("CIDEr-D"), std::string::npos) << beam.output;
 }
 
 TEST_F(CaptioningApps, CocoCaptionsGiveCocoImageIds) {
