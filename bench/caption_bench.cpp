@@ -24,12 +24,14 @@ int main(int argc, char** argv) {
       ("tokens", po::value<int64_t>()->default_value(20), "tokens per caption (at most 32)")
       ("size", po::value<int64_t>()->default_value(224), "input height and width")
       ("dtype", po::value<std::string>()->default_value("float32"), "float32 | bfloat16")
+      ("threads", po::value<int>()->default_value(0), "threads (0: every core)")
       ("seconds", po::value<double>()->default_value(5.0), "time spent measuring")
       ("help", "show this help");
   return vedkit::run_app("bench-caption", [&] {
     po::variables_map args;
     if (!vedkit::parse_args(argc, argv, options, args)) return 0;
     vedkit::use_all_cores();
+    if (args["threads"].as<int>() > 0) at::set_num_threads(args["threads"].as<int>());
     // The reference model: ViT-Ti/16 encoder, 4-layer transformer decoder of width 256.
     const int64_t vocab = 1000;
     auto config = vedkit::Config::from_text(

@@ -8,6 +8,7 @@
 #include "apps/cli.h"
 #include "bench/timing.h"
 #include "core/config.h"
+#include "core/precision.h"
 #include "core/runtime.h"
 #include "vision/encoders/encoder.h"
 
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
       ("batch", po::value<int64_t>()->default_value(1), "images per forward pass")
       ("size", po::value<int64_t>()->default_value(224), "input height and width")
       ("seconds", po::value<double>()->default_value(5.0), "time spent measuring")
+      ("dtype", po::value<std::string>()->default_value("float32"), "float32 | bfloat16")
       ("channels-last", po::value<bool>()->default_value(true), "NHWC activations (ResNet)")
       ("help", "show this help");
   return vedkit::run_app("bench-encoders", [&] {
@@ -45,6 +47,7 @@ int main(int argc, char** argv) {
     auto encoder = vedkit::build_encoder(config.root());
     encoder->eval();
     encoder->fold_for_inference();
+    vedkit::set_precision(*encoder, args["dtype"].as<std::string>());
     const bool vit = name.rfind("vit", 0) == 0;
     const bool channels_last = args["channels-last"].as<bool>() && !vit;
     const auto format = channels_last ? torch::MemoryFormat::ChannelsLast
@@ -55,7 +58,9 @@ int main(int argc, char** argv) {
       }
     }
     const int64_t size = args["size"].as<int64_t>();
-    const auto images = torch::randn({args["batch"].as<int64_t>(), 3, size, size}).contiguous(format);
+    const auto images = torch::randn({args["batch"].as<int64_t>(), 3, size, size})
+                            .to(encoder->parameters().front().scalar_type())
+                            .contiguous(format);
 
     torch::InferenceMode inference;
     vedkit::bench::time_passes([&] { vit ? encoder->tokens(images) : encoder->forward(images).back(); }, images.size(0),

@@ -82,14 +82,15 @@ def main():
 
     model = Captioner().eval()
     x = torch.rand(1, 3, args.size, args.size)
+    if args.dtype == "bfloat16":  # the whole model, as vedkit does: this torch's autocast trips on LayerNorm
+        model, x = model.to(torch.bfloat16), x.to(torch.bfloat16)
     beams = args.beam if args.method == "beam" else 1
 
     def caption(image):
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.dtype == "bfloat16"):
-            memory = model.encode(image)
-            if args.method == "beam":
-                return beam_search(model, memory, args.tokens, beams)
-            return greedy(model, memory, args.tokens)
+        memory = model.encode(image)
+        if args.method == "beam":
+            return beam_search(model, memory, args.tokens, beams)
+        return greedy(model, memory, args.tokens)
 
     def one_pass(image):  # the work of one caption, done once: teacher-forced over its tokens
         tokens = torch.ones(beams, args.tokens, dtype=torch.long)
