@@ -2,9 +2,20 @@
 
 #include <torch/torch.h>
 
+#include <limits>
+
 #include "core/error.h"
 
 namespace vedkit {
+
+namespace {
+
+// [T, T] additive mask: 0 on and below the diagonal, -inf above (position t sees 0..t).
+torch::Tensor causal_mask(int64_t length, const torch::TensorOptions& options) {
+  return torch::full({length, length}, -std::numeric_limits<float>::infinity(), options).triu(1);
+}
+
+}  // namespace
 
 CaptionDecoderOptions read_caption_decoder_options(ConfigSection decoder, int64_t vocab_size) {
   decoder.get_string("type", "transformer", {"transformer"});

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "core/config.h"
-#include "text/attention.h"
+#include "vision/layers/attention.h"
 
 namespace vedkit {
 

@@ -7,23 +7,9 @@
 
 #include <cstdint>
 
+#include "vision/layers/attention.h"
+
 namespace vedkit {
-
-// Batch-first multi-head self-attention with torchvision's (nn.MultiheadAttention's) parameter
-// names: in_proj_weight [3D, D], in_proj_bias [3D], out_proj. Written with matmul + softmax so
-// it builds on LibTorch 1.13 and 2.x alike.
-class SelfAttentionImpl : public torch::nn::Module {
- public:
-  SelfAttentionImpl(int64_t width, int64_t heads);
-  torch::Tensor forward(const torch::Tensor& x);  // [B, T, D] -> [B, T, D]
-
- private:
-  int64_t heads_;
-  torch::Tensor in_proj_weight_;
-  torch::Tensor in_proj_bias_;
-  torch::nn::Linear out_proj_{nullptr};
-};
-TORCH_MODULE(SelfAttention);
 
 // Linear -> GELU (exact) -> Linear, registered as `0` and `3` like torchvision's MLPBlock
 // (whose indices 1, 2 and 4 are the activation and dropouts, which hold no parameters).
@@ -47,7 +33,7 @@ class ViTBlockImpl : public torch::nn::Module {
 
  private:
   torch::nn::LayerNorm ln_1_{nullptr};
-  SelfAttention self_attention_{nullptr};
+  MultiHeadAttention self_attention_{nullptr};
   torch::nn::LayerNorm ln_2_{nullptr};
   Mlp mlp_{nullptr};
 };

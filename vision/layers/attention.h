@@ -11,8 +11,10 @@
 namespace vedkit {
 
 // Batch-first multi-head attention with nn.MultiheadAttention's parameter names
-// (in_proj_weight [3D, D] holding q, k and v, in_proj_bias [3D], out_proj), split into its
-// projections so a decoder can cache keys and values. Heads are laid out [B, H, T, D/H].
+// (in_proj_weight [3D, D] holding q, k and v, in_proj_bias [3D], out_proj), as torchvision's
+// ViT and nn.TransformerDecoderLayer name them. Split into its projections so a decoder can
+// cache keys and values; written with matmul + softmax so it builds on LibTorch 1.13 and 2.x
+// alike. Heads are laid out [B, H, T, D/H].
 class MultiHeadAttentionImpl : public torch::nn::Module {
  public:
   MultiHeadAttentionImpl(int64_t width, int64_t heads);
@@ -40,8 +42,5 @@ class MultiHeadAttentionImpl : public torch::nn::Module {
   torch::nn::Linear out_proj_{nullptr};
 };
 TORCH_MODULE(MultiHeadAttention);
-
-// [T, T] additive mask: 0 on and below the diagonal, -inf above (position t sees 0..t).
-torch::Tensor causal_mask(int64_t length, const torch::TensorOptions& options);
 
 }  // namespace vedkit

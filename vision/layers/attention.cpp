@@ -1,9 +1,8 @@
-#include "text/attention.h"
+#include "vision/layers/attention.h"
 
 #include <torch/torch.h>
 
 #include <cmath>
-#include <limits>
 
 namespace vedkit {
 
@@ -54,10 +53,6 @@ torch::Tensor MultiHeadAttentionImpl::attend(const torch::Tensor& q, const torch
   auto y = probabilities.matmul(v);                               // [B, H, T, Dh]
   y = y.transpose(1, 2).reshape({q.size(0), q.size(2), width_});  // -> [B, T, D]
   return out_proj_(y);
-}
-
-torch::Tensor causal_mask(int64_t length, const torch::TensorOptions& options) {
-  return torch::full({length, length}, -std::numeric_limits<float>::infinity(), options).triu(1);
 }
 
 }  // namespace vedkit
