@@ -110,6 +110,14 @@ TEST_F(CaptionApp, CaptionsImagesAndSkipsBadOnes) {
   EXPECT_NE(json.output.find("{\"image\":\"" + dir_.file("in/a.png") + "\",\"caption\":"),
             std::string::npos)
       << json.output;
+
+  const auto bfloat16 = run_command(caption("--precision bfloat16 " + dir_.file("in/a.png")));
+  ASSERT_EQ(bfloat16.exit_code, 0) << bfloat16.output;
+  EXPECT_NE(bfloat16.output.find(dir_.file("in/a.png") + "\t"), std::string::npos) << bfloat16.output;
+  const auto half = run_command(caption("--precision half " + dir_.file("in/a.png")));
+  EXPECT_EQ(half.exit_code, 1) << half.output;
+  EXPECT_NE(half.output.find("precision 'half': expected float32 or bfloat16"), std::string::npos)
+      << half.output;
 }
 
 TEST_F(CaptionApp, WritesAnAttentionMapPerWord) {
