@@ -47,13 +47,10 @@ double scheduled_lr(const TrainerOptions& options, int64_t step, int64_t total_s
 namespace {
 
 // One parameter group, or two when the encoder's learning rate is scaled: the rest first,
-// then the parameters named "encoder.*". Returns each group's learning-rate factor.
-std::vector<double> group_parameters(const TrainerOptions& options, torch::nn::Module& model,
-                                     std::vector<torch::optim::OptimizerParamGroup>& groups) {
-  if (options.encoder_lr_scale == 1.0) {
-    groups.emplace_back(model.parameters());
-    return {1.0};
-  }
+// then the parameters named "encoder.*".
+std::vector<torch::optim::OptimizerParamGroup> group_parameters(const TrainerOptions& options,
+                                                                torch::nn::Module& model) {
+  if (options.encoder_lr_scale == 1.0) return {torch::optim::OptimizerParamGroup(model.parameters())};
   std::vector<at::Tensor> rest, encoder;
   for (const auto& named : model.named_parameters()) {
     (named.key().rfind("encoder.", 0) == 0 ? encoder : rest).push_back(named.value());
@@ -62,9 +59,7 @@ std::vector<double> group_parameters(const TrainerOptions& options, torch::nn::M
     throw Error("train.encoder_lr_scale: this model has no parameters named encoder.*; "
                 "remove the setting");
   }
-  groups.emplace_back(rest);
-  groups.emplace_back(encoder);
-  return {1.0, options.encoder_lr_scale};
+  return {torch::optim::OptimizerParamGroup(rest), torch::optim::OptimizerParamGroup(encoder)};
 }
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(
@@ -90,9 +85,7 @@ bool improved(double value, double best, bool higher_is_better) {
 TrainResult train(TrainingTask& task, const TrainerOptions& options, const std::string& config_yaml,
                   const std::string& resume_from, bool quiet) {
   torch::nn::Module& model = task.model();
-  std::vector<torch::optim::OptimizerParamGroup> groups;
-  const std::vector<double> lr_factors = group_parameters(options, model, groups);
-  auto optimizer = make_optimizer(options, std::move(groups));
+  auto optimizer = make_optimizer(options, group_parameters(options, model));
   std::filesystem::create_directories(options.out_dir);
   TrainResult result;
   result.last_path = (std::filesystem::path(options.out_dir) / "last.vdk").string();
@@ -135,9 +128,9 @@ TrainResult train(TrainingTask& task, const TrainerOptions& options, const std::
     std::map<std::string, double> logs;
     for (int64_t batch = 0; batch < batches; ++batch) {
       const double lr = scheduled_lr(options, state.step, total_steps, warmup_steps);
-      for (size_t i = 0; i < lr_factors.size(); ++i) {
-        optimizer->param_groups()[i].options().set_lr(lr * lr_factors[i]);
-      }
+      auto& groups = optimizer->param_groups();
+      groups[0].options().set_lr(lr);
+      if (groups.size() > 1) groups[1].options().set_lr(lr * options.encoder_lr_scale);
       optimizer->zero_grad();
       const at::Tensor loss = task.train_step(logs);
       if (!std::isfinite(loss.item<double>())) {

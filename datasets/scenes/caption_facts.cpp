@@ -9,35 +9,44 @@
 namespace vedkit {
 namespace {
 
-// Reads "a NAME" or "an NAME" at words[at], advancing at; the longest class name wins.
-std::optional<std::string> read_item(const std::vector<std::string>& words, size_t& at) {
-  if (at >= words.size() || (words[at] != "a" && words[at] != "an")) return std::nullopt;
-  std::optional<std::string> found;
-  size_t found_end = 0;
-  for (const auto& name : fashion_mnist_classes()) {
-    const auto name_words = caption_words(name);
-    if (at + 1 + name_words.size() <= words.size() &&
-        std::equal(name_words.begin(), name_words.end(), words.begin() + at + 1) &&
-        (!found || name_words.size() > found_end - at - 1)) {
-      found = name;
-      found_end = at + 1 + name_words.size();
-    }
-  }
-  if (found) at = found_end;
-  return found;
+using Words = std::vector<std::string>;
+
+// Each phrase with its words, tokenized once.
+std::vector<std::pair<std::string, Words>> tokenized(const std::vector<std::string>& phrases) {
+  std::vector<std::pair<std::string, Words>> result;
+  for (const auto& phrase : phrases) result.emplace_back(phrase, caption_words(phrase));
+  return result;
 }
 
-// The relation at words[at] ("to the left of", "above", ...), advancing at.
-std::optional<std::string> read_relation(const std::vector<std::string>& words, size_t& at) {
-  for (const std::string relation : {"to the left of", "to the right of", "above", "below"}) {
-    const auto relation_words = caption_words(relation);
-    if (at + relation_words.size() <= words.size() &&
-        std::equal(relation_words.begin(), relation_words.end(), words.begin() + at)) {
-      at += relation_words.size();
-      return relation;
+// The longest of phrases whose words stand at words[at], advancing at past it.
+std::optional<std::string> read_phrase(const Words& words, size_t& at,
+                                       const std::vector<std::pair<std::string, Words>>& phrases) {
+  const std::pair<std::string, Words>* longest = nullptr;
+  for (const auto& phrase : phrases) {
+    const auto& phrase_words = phrase.second;
+    if (at + phrase_words.size() <= words.size() &&
+        std::equal(phrase_words.begin(), phrase_words.end(), words.begin() + at) &&
+        (longest == nullptr || phrase_words.size() > longest->second.size())) {
+      longest = &phrase;
     }
   }
-  return std::nullopt;
+  if (longest == nullptr) return std::nullopt;
+  at += longest->second.size();
+  return longest->first;
+}
+
+// "a NAME" or "an NAME" at words[at]: the class name.
+std::optional<std::string> read_item(const Words& words, size_t& at) {
+  static const auto names = tokenized(fashion_mnist_classes());
+  if (at >= words.size() || (words[at] != "a" && words[at] != "an")) return std::nullopt;
+  ++at;
+  return read_phrase(words, at, names);
+}
+
+std::optional<std::string> read_relation(const Words& words, size_t& at) {
+  static const auto relations =
+      tokenized({"to the left of", "to the right of", "above", "below"});
+  return read_phrase(words, at, relations);
 }
 
 std::string relation_fact(const std::string& a, const std::string& relation, const std::string& b) {
