@@ -112,7 +112,7 @@ int main(int argc, char** argv) {
                     << ", \"psnr\": " << scores.psnr.item<double>()
                     << ", \"ssim\": " << scores.ssim.item<double>() << "}\n";
         } else {
-          const auto reconstruction = model->forward(image).reconstruction;
+          const auto reconstruction = model->viewable(model->forward(image).reconstruction);
           vedkit::write_image_rows(out_dir + "/" + names[i] + "_reconstruction.png", {image, reconstruction});
         }
       } catch (const vedkit::Error& e) {  // unreadable, or too small for SSIM's window

@@ -114,6 +114,39 @@ TEST(AutoencoderModel, ModeKeysAreChecked) {
   EXPECT_EQ(masked->mode().mask_patch, 8);  // the ViT's own patch
 }
 
+TEST(AutoencoderModel, DetailTargetKeepsEdgesAndDropsSmoothBackgrounds) {
+  auto model = model_from(std::string("model:\n  target: detail\n  detail_sigma: 2\n  encoder: ") +
+                          kSmallResNet + "\n  decoder: {output: none}\n");
+  // A horizontal ramp (smooth background) with a bright square on it.
+  auto images = torch::linspace(0, 0.5, 64).view({1, 1, 1, 64}).expand({1, 1, 64, 64}).clone();
+  images.index_put_({0, 0, torch::indexing::Slice(24, 40), torch::indexing::Slice(24, 40)}, 1.0);
+  const auto detail = model->target(images);
+  ASSERT_EQ(detail.sizes(), images.sizes());
+  using torch::indexing::Slice;
+  const auto ramp_only = detail.index({0, 0, Slice(0, 12), Slice(8, 56)});  // far from square and borders
+  EXPECT_LT(ramp_only.abs().max().item<double>(), 1e-5);
+  const auto square_edge = detail.index({0, 0, 32, Slice(22, 26)});
+  EXPECT_GT(square_edge.abs().max().item<double>(), 0.2);
+  // Drawn around mid-grey: no detail is 0.5.
+  EXPECT_NEAR(model->viewable(torch::zeros({1})).item<double>(), 0.5, 1e-7);
+
+  auto plain = model_from(std::string("model:\n  encoder: ") + kSmallResNet + "\n");
+  EXPECT_TRUE(torch::equal(plain->target(images), images));
+  EXPECT_TRUE(torch::equal(plain->viewable(images), images));
+}
+
+TEST(AutoencoderModel, DetailTargetNeedsAnUnboundedOutput) {
+  const auto message = testing::error_of<ConfigError>([] {
+    model_from(std::string("model:\n  target: detail\n  encoder: ") + kSmallResNet + "\n");
+  });
+  EXPECT_NE(message.find("model.decoder.output"), std::string::npos) << message;
+  EXPECT_NE(message.find("expected none"), std::string::npos) << message;
+  EXPECT_NE(testing::error_of<ConfigError>([] {
+              model_from(std::string("model:\n  target: edges\n  encoder: ") + kSmallResNet + "\n");
+            }).find("target"),
+            std::string::npos);
+}
+
 TEST(Corruption, PatchMaskHidesTheRequestedShareInWholePatches) {
   auto generator = at::make_generator<at::CPUGeneratorImpl>(3);
   const auto mask = random_patch_mask(4, 32, 40, 8, 0.75, generator);

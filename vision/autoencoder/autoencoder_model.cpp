@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "core/model_file.h"
+#include "vision/layers/gaussian_blur.h"
 #include "vision/encoders/vit.h"
 
 namespace vedkit {
@@ -22,6 +23,10 @@ AutoencoderModeOptions read_mode_options(ConfigSection& model, const Encoder& en
       mode.mask_patch = vit->options().patch_size();
     }
     mode.mask_patch = model.get_int("mask_patch", mode.mask_patch, {1, 4096});
+  }
+  mode.target = model.get_string("target", mode.target, {"image", "detail"});
+  if (mode.target == "detail") {
+    mode.detail_sigma = model.get_real("detail_sigma", mode.detail_sigma, {0.3, 100.0});
   }
   return mode;
 }
@@ -86,6 +91,15 @@ torch::Tensor AutoencoderModelImpl::decode(const torch::Tensor& latent, int64_t 
                        torch::indexing::Slice(0, height), torch::indexing::Slice(0, width)});
 }
 
+torch::Tensor AutoencoderModelImpl::target(const torch::Tensor& images) const {
+  if (mode_.target != "detail") return images;
+  return images - gaussian_blur(images, mode_.detail_sigma, BlurBorder::replicate);
+}
+
+torch::Tensor AutoencoderModelImpl::viewable(const torch::Tensor& output) const {
+  return mode_.target == "detail" ? (output + 0.5).clamp(0, 1) : output;
+}
+
 void AutoencoderModelImpl::prepare_for_inference() {
   eval();
   encoder_->fold_for_inference();
@@ -103,6 +117,10 @@ AutoencoderModel build_autoencoder_model(ConfigSection model_section) {
   auto decoder_section = model_section.section("decoder");
   decoder_section.get_string("type", "reconstruction", {"reconstruction"});
   const auto decoder_options = read_reconstruction_decoder_options(decoder_section, encoder->pyramid().back());
+  if (mode.target == "detail" && decoder_options.output != "none") {
+    decoder_section.fail("output", "expected none: the detail target (model.target: detail) is signed, "
+                                   "which a " + decoder_options.output + " output cannot reach");
+  }
   std::vector<int64_t> input_size;
   if (decoder_options.latent == "vector" || model_section.has("input_size")) {
     input_size = model_section.get_ints("input_size", std::nullopt, {1, 16384});

@@ -19,6 +19,11 @@ struct AutoencoderModeOptions {
   double beta = 1.0;           // variational: weight of the KL term
   double mask_ratio = 0.75;    // masked: share of patches hidden from the encoder
   int64_t mask_patch = 16;     // masked: patch side in pixels (a ViT's own patch by default)
+  // What the decoder learns to output: the image, or its detail (the image minus its Gaussian
+  // blur of detail_sigma pixels). Detail leaves smooth backgrounds out of the target, so the
+  // latent has to describe shapes and edges; it is signed, so it needs `decoder.output: none`.
+  std::string target = "image";  // image | detail
+  double detail_sigma = 3.0;
 };
 
 struct AutoencoderOutput {
@@ -42,6 +47,11 @@ class AutoencoderModelImpl : public torch::nn::Module {
   // Decodes latents to images of size [height, width] (cropped from the padded output).
   torch::Tensor decode(const torch::Tensor& latent, int64_t height, int64_t width);
 
+  // What a reconstruction is compared with: the images themselves, or their detail.
+  torch::Tensor target(const torch::Tensor& images) const;
+  // A reconstruction (or a target) as an image in [0, 1]: detail is drawn around mid-grey.
+  torch::Tensor viewable(const torch::Tensor& output) const;
+
   void prepare_for_inference();
 
   const AutoencoderModeOptions& mode() const { return mode_; }
@@ -62,7 +72,8 @@ class AutoencoderModelImpl : public torch::nn::Module {
 TORCH_MODULE(AutoencoderModel);
 
 // Builds from `model.encoder`, `model.decoder` (type: reconstruction), `model.normalize`,
-// `model.mode` (with noise_std, beta, mask_ratio, mask_patch) and `model.input_size`
+// `model.mode` (with noise_std, beta, mask_ratio, mask_patch), `model.target` (with
+// detail_sigma) and `model.input_size`
 // ([H, W]; required for a vector latent).
 AutoencoderModel build_autoencoder_model(ConfigSection model_section);
 

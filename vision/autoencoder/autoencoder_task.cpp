@@ -30,7 +30,7 @@ at::Tensor AutoencoderTask::train_step(std::map<std::string, double>& logs) {
   const auto images = data_.next_train_batch().to(device_);
   CorruptedInput input;
   const auto out = run(images, train_generator_, input);
-  auto loss = reconstruction_loss(out.reconstruction, images, losses_, input.hidden);
+  auto loss = reconstruction_loss(out.reconstruction, model_->target(images), losses_, input.hidden);
   if (model_->mode().mode == "variational") {
     const auto kl = kl_divergence(out.latent, images[0].numel());
     logs["kl"] = kl.item<double>();
@@ -47,9 +47,11 @@ std::vector<std::pair<std::string, double>> AutoencoderTask::validate() {
     const auto images = data_.val_batch(i).to(device_);
     CorruptedInput input;
     const auto out = run(images, at::make_generator<at::CPUGeneratorImpl>(seed_ + i), input);
-    loss_sum += reconstruction_loss(out.reconstruction, images, losses_, input.hidden).item<double>() * images.size(0);
-    psnr_sum += psnr(out.reconstruction, images, 1.0).sum().item<double>();
-    ssim_sum += ssim(out.reconstruction, images, 1.0).sum().item<double>();
+    const auto target = model_->target(images);
+    loss_sum += reconstruction_loss(out.reconstruction, target, losses_, input.hidden).item<double>() * images.size(0);
+    const auto shown = model_->viewable(out.reconstruction), wanted = model_->viewable(target);
+    psnr_sum += psnr(shown, wanted, 1.0).sum().item<double>();
+    ssim_sum += ssim(shown, wanted, 1.0).sum().item<double>();
     images_seen += images.size(0);
   }
   const double n = std::max<int64_t>(1, images_seen);
@@ -65,7 +67,8 @@ void AutoencoderTask::save_preview(const std::string& path_stem) {
   const auto out = run(images, at::make_generator<at::CPUGeneratorImpl>(seed_), input);
   auto shown = input.images;
   if (input.hidden.defined()) shown = shown * (1 - input.hidden);  // hidden patches black
-  data_.write_preview(path_stem + ".png", shown.to(torch::kCPU), out.reconstruction.to(torch::kCPU));
+  data_.write_preview(path_stem + ".png", shown.to(torch::kCPU),
+                      model_->viewable(out.reconstruction).to(torch::kCPU));
 }
 
 }  // namespace vedkit

@@ -16,10 +16,11 @@ ReconstructionScores score_reconstructions(AutoencoderModel& model, const at::Te
   for (int64_t start = 0; start < images.size(0); start += batch_size) {
     auto batch = images.narrow(0, start, std::min(batch_size, images.size(0) - start)).to(torch::kFloat);
     if (images.scalar_type() == torch::kUInt8) batch = batch / 255;
-    const auto reconstruction = model->forward(batch).reconstruction;
-    mse.push_back((reconstruction - batch).square().flatten(1).mean(1));
-    peak.push_back(psnr(reconstruction, batch, 1.0));
-    structure.push_back(ssim(reconstruction, batch, 1.0));
+    const auto reconstruction = model->viewable(model->forward(batch).reconstruction);
+    const auto target = model->viewable(model->target(batch));
+    mse.push_back((reconstruction - target).square().flatten(1).mean(1));
+    peak.push_back(psnr(reconstruction, target, 1.0));
+    structure.push_back(ssim(reconstruction, target, 1.0));
   }
   return {torch::cat(mse), torch::cat(peak), torch::cat(structure)};
 }
@@ -52,7 +53,7 @@ at::Tensor interpolate_between(AutoencoderModel& model, const at::Tensor& a, con
     const double t = weights[i].item<double>();
     latents.push_back((1 - t) * from + t * to);
   }
-  return model->decode(torch::cat(latents), a.size(2), a.size(3));
+  return model->viewable(model->decode(torch::cat(latents), a.size(2), a.size(3)));
 }
 
 }  // namespace vedkit

@@ -8,7 +8,8 @@
 
 namespace vedkit {
 
-// Per image: reconstruction error and quality against the input (data range 1).
+// Per image: reconstruction error and quality against the input, or against its detail for a
+// detail model (both as viewable images, data range 1).
 struct ReconstructionScores {
   at::Tensor mse, psnr, ssim;  // [N]
 };

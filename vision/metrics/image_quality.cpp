@@ -6,27 +6,19 @@
 #include <string>
 
 #include "core/error.h"
+#include "vision/layers/gaussian_blur.h"
 
 namespace vedkit {
 namespace {
 
-constexpr int64_t kWindow = 11;
 constexpr double kSigma = 1.5;
+const int64_t kWindow = 2 * gaussian_radius(kSigma) + 1;  // 11
 
 void check_pair(const at::Tensor& a, const at::Tensor& b, const char* metric) {
   if (a.dim() != 4 || a.sizes() != b.sizes()) {
     throw Error(std::string(metric) + ": expected two [B, C, H, W] batches of one shape, got " +
                 std::to_string(a.dim()) + "-d and " + std::to_string(b.dim()) + "-d tensors");
   }
-}
-
-// Separable normalised Gaussian, as a depthwise [C, 1, k, 1] and [C, 1, 1, k] pair.
-std::pair<at::Tensor, at::Tensor> gaussian_window(int64_t channels, const at::TensorOptions& options) {
-  auto offsets = at::arange(kWindow, options) - (kWindow - 1) / 2;
-  auto weights = at::exp(-offsets * offsets / (2 * kSigma * kSigma));
-  weights = weights / weights.sum();
-  return {weights.view({1, 1, kWindow, 1}).repeat({channels, 1, 1, 1}),
-          weights.view({1, 1, 1, kWindow}).repeat({channels, 1, 1, 1})};
 }
 
 }  // namespace
@@ -43,13 +35,8 @@ at::Tensor ssim(const at::Tensor& a, const at::Tensor& b, double data_range) {
     throw Error("SSIM: images of " + std::to_string(a.size(2)) + "x" + std::to_string(a.size(3)) +
                 " are smaller than its 11x11 window");
   }
-  const int64_t channels = a.size(1);
   const auto x = a.to(at::kFloat), y = b.to(at::kFloat);
-  const auto [column, row] = gaussian_window(channels, x.options());
-  const auto blur = [&](const at::Tensor& t) {  // valid region only: [B, C, H-10, W-10]
-    const std::vector<int64_t> one{1, 1}, none{0, 0};
-    return at::conv2d(at::conv2d(t, column, {}, one, none, one, channels), row, {}, one, none, one, channels);
-  };
+  const auto blur = [](const at::Tensor& t) { return gaussian_blur(t, kSigma, BlurBorder::valid); };
   const auto mu_x = blur(x);
   const auto mu_y = blur(y);
   const auto var_x = blur(x * x) - mu_x * mu_x;
