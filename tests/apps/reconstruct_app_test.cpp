@@ -54,6 +54,29 @@ TEST_F(ReconstructApp, WritesAReconstructionPerImage) {
   EXPECT_TRUE(std::filesystem::exists(dir_.file("out/b_reconstruction.png")));
 }
 
+// The "mse" of the one JSON line --score prints for an image.
+double scored_mse(const std::string& output) {
+  const auto at = output.find("\"mse\": ");
+  if (at == std::string::npos) return -1;
+  return std::stod(output.substr(at + 7));
+}
+
+TEST_F(ReconstructApp, ADetailModelIsScoredAgainstTheImagesDetail) {
+  // A solid image has no detail, which an untrained detail model (output near 0) matches; the
+  // same model scored against the image itself would be far off.
+  const auto detail_model = write_autoencoder(dir_, "{latent_size: 4, channels: [16, 16, 8, 8, 8], output: none}",
+                                              "  target: detail\n");
+  const auto score = [&](const std::string& model) {
+    return run_command(app("vedkit-reconstruct") + " --model " + model + " --score " + dir_.file("in/a.png"));
+  };
+  const auto detail = score(detail_model), plain = score(model_);
+  ASSERT_EQ(detail.exit_code, 0) << detail.output;
+  ASSERT_EQ(plain.exit_code, 0) << plain.output;
+  EXPECT_GE(scored_mse(detail.output), 0) << detail.output;
+  EXPECT_LT(scored_mse(detail.output), 0.01) << detail.output;
+  EXPECT_GT(scored_mse(plain.output), 0.05) << plain.output;
+}
+
 TEST_F(ReconstructApp, ScoresEachImageForScreening) {
   const auto result = run_command(reconstruct("--score " + dir_.file("in/a.png") + " " + dir_.file("in/b.jpg")));
   ASSERT_EQ(result.exit_code, 0) << result.output;
