@@ -4,8 +4,8 @@
 
 #include "core/error.h"
 #include "core/model_file.h"
-#include "vision/layers/gaussian_blur.h"
 #include "vision/encoders/vit.h"
+#include "vision/layers/gaussian_blur.h"
 
 namespace vedkit {
 namespace {
