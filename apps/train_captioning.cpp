@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "core/model_file.h"
 #include "core/runtime.h"
 #include "core/trainer.h"
 #include "datasets/captions/caption_image_data.h"
@@ -26,7 +27,12 @@ int train_captioning(Config& config, const TrainArgs& args) {
   std::vector<std::string> captions;
   for (const auto& image : splits.train)
     captions.insert(captions.end(), image.captions.begin(), image.captions.end());
-  std::shared_ptr<const Tokenizer> tokenizer = build_tokenizer(tokenizer_options, captions);
+  // A resumed run keeps its model's vocabulary: learnt again from other captions, the same words
+  // could get other ids (they are numbered by frequency) and no longer match the embeddings.
+  std::shared_ptr<const Tokenizer> tokenizer =
+      args.resume.empty()
+          ? build_tokenizer(tokenizer_options, captions)
+          : tokenizer_from_vocabulary(ModelFile::open(args.resume).contents().vocabulary);
   auto model = build_caption_model(config.section("model"), tokenizer->vocab_size());
   const int64_t multiple = model->size_multiple();
   if (data_options.size[0] % multiple != 0 || data_options.size[1] % multiple != 0) {

@@ -98,6 +98,10 @@ TrainResult train(TrainingTask& task, const TrainerOptions& options, const std::
   state.best_metric_name = task.best_metric();
   if (!resume_from.empty()) {
     const auto file = ModelFile::open(resume_from);
+    if (file.contents().vocabulary != contents.vocabulary) {
+      throw ModelFileError(resume_from + ": its vocabulary differs from this run's, so its token "
+                           "embeddings would not match; resume with the task that wrote it");
+    }
     file.load_weights(model);
     file.load_optimizer(*optimizer);
     state = file.contents().train_state;

@@ -103,6 +103,25 @@ TEST_F(CaptioningApps, CocoCaptionsGiveCocoImageIds) {
   EXPECT_NE(read_file(dir_->file("coco_results.json")).find("\"image_id\":321"), std::string::npos);
 }
 
+TEST_F(CaptioningApps, ResumingOnOtherCaptionsKeepsTheModelsWordIds) {
+  // Fresh captions of the same images in which "coat" is the most frequent word: a vocabulary
+  // learnt from them would number the words differently.
+  std::string captions;
+  for (const auto* list : {"train.txt", "val.txt"}) {
+    std::ifstream stems(kSamples + list);
+    for (std::string stem; std::getline(stems, stem);) {
+      captions += kSamples + "images/" + stem + ".png\ta coat above a coat and a coat\n";
+    }
+  }
+  const auto result = run_command(
+      app("vedkit-train") + " --quiet --config " + tiny_config(*dir_) + " --set data.captions=" +
+      dir_->write("fresh.tsv", captions) + " --set train.epochs=2 --set train.out_dir=" +
+      dir_->file("resumed") + " --resume " + dir_->file("run/last.vdk"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(load_caption_model(dir_->file("resumed/last.vdk")).tokenizer->to_vocabulary(),
+            load_caption_model(dir_->file("run/last.vdk")).tokenizer->to_vocabulary());
+}
+
 TEST_F(CaptioningApps, BadInputsAreOneClearLine) {
   auto result = run_command(eval("--captions " + dir_->file("missing.tsv")));
   EXPECT_EQ(result.exit_code, 1);

@@ -102,6 +102,29 @@ TEST(Trainer, ResumeContinuesFromTheSavedEpoch) {
   EXPECT_EQ(ModelFile::open(result.last_path).contents().train_state.step, 32);
 }
 
+// A task whose model file carries words, as a captioner's does.
+class WordsLineTask : public LineTask {
+ public:
+  explicit WordsLineTask(std::vector<std::string> words) : words_(std::move(words)) {}
+  std::vector<std::string> vocabulary() const override { return words_; }
+
+ private:
+  std::vector<std::string> words_;
+};
+
+TEST(Trainer, ResumeRefusesAFileWithOtherWordIds) {
+  TempDir dir;
+  WordsLineTask first({"a", "shirt"});
+  train(first, options_in(dir, 1), "", "", true);
+  WordsLineTask same({"a", "shirt"});
+  EXPECT_NO_THROW(train(same, options_in(dir, 2), "", dir.file("run/last.vdk"), true));
+  WordsLineTask reordered({"shirt", "a"});
+  const auto message = testing::error_of<ModelFileError>(
+      [&] { train(reordered, options_in(dir, 3), "", dir.file("run/last.vdk"), true); });
+  EXPECT_NE(message.find("last.vdk: its vocabulary differs"), std::string::npos) << message;
+  EXPECT_EQ(reordered.steps_, 0);
+}
+
 TEST(Trainer, InterruptSavesAndStops) {
   TempDir dir;
   LineTask task;
