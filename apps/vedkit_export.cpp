@@ -1,5 +1,5 @@
-// vedkit-export --model FILE --out FILE: a copy of a model file for shipping, without the
-// optimizer and RNG state that only --resume needs.
+// vedkit-export --model FILE... --out FILE: a copy of a model file for shipping, without the
+// optimizer and RNG state that only --resume needs. Several files give the mean of their weights.
 #include <filesystem>
 #include <iostream>
 
@@ -11,16 +11,24 @@ int main(int argc, char** argv) {
     namespace po = vedkit::po;
     po::options_description options("vedkit-export: strip training state from a model file");
     options.add_options()
-        ("model", po::value<std::string>()->required(), "model file written by vedkit-train")
+        ("model", po::value<std::vector<std::string>>()->multitoken()->required(),
+         "model file written by vedkit-train; several snapshots of one run are averaged, and the "
+         "first gives the config and record")
         ("out", po::value<std::string>()->required(), "where to write the copy")
         ("help", "show this help");
     po::variables_map args;
     if (!vedkit::parse_args(argc, argv, options, args)) return 0;
-    const auto in = args["model"].as<std::string>();
+    const auto inputs = args["model"].as<std::vector<std::string>>();
     const auto out = args["out"].as<std::string>();
-    vedkit::ModelFile::open(in).write_inference_copy(out);
-    std::cout << out << ": " << std::filesystem::file_size(out) / 1024 << " KiB (from "
-              << std::filesystem::file_size(in) / 1024 << " KiB)\n";
+    std::vector<vedkit::ModelFile> others;
+    for (size_t i = 1; i < inputs.size(); ++i) others.push_back(vedkit::ModelFile::open(inputs[i]));
+    vedkit::ModelFile::open(inputs[0]).write_inference_copy(out, others);
+    std::cout << out << ": " << std::filesystem::file_size(out) / 1024 << " KiB";
+    if (others.empty()) {
+      std::cout << " (from " << std::filesystem::file_size(inputs[0]) / 1024 << " KiB)\n";
+    } else {
+      std::cout << ", the mean of " << inputs.size() << " models' weights\n";
+    }
     return 0;
   });
 }

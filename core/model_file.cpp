@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <unistd.h>
 
 #include "core/config.h"
@@ -143,9 +144,7 @@ Config ModelFile::model_config() const {
 void ModelFile::load_weights(torch::nn::Module& module) const { load_weights(module, ""); }
 
 void ModelFile::load_weights(torch::nn::Module& module, const std::string& prefix) const {
-  c10::IValue value;
-  archive_->read("weights", value);
-  const auto weights = value.toGenericDict();
+  const auto weights = read_weights();
   auto mismatch = [this](const std::string& what) {
     return ModelFileError(path_ + ": weights do not match the model its config builds: " + what);
   };
@@ -154,7 +153,7 @@ void ModelFile::load_weights(torch::nn::Module& module, const std::string& prefi
   for (auto& [name, tensor] : named_state(module)) {
     const auto found = weights.find(prefix + name);
     if (found == weights.end()) throw mismatch("'" + prefix + name + "' is missing");
-    const at::Tensor stored = found->value().toTensor();
+    const at::Tensor stored = found->value();
     if (stored.sizes() != tensor.sizes()) {
       throw mismatch("'" + prefix + name + "' is " + shape_text(stored) + " in the file, " +
                      shape_text(tensor) + " in the model");
@@ -164,7 +163,7 @@ void ModelFile::load_weights(torch::nn::Module& module, const std::string& prefi
   }
   if (prefix.empty() && matched != weights.size()) {
     for (const auto& entry : weights) {
-      const std::string name = entry.key().toStringRef();
+      const std::string& name = entry.key();
       bool known = false;
       for (const auto& item : named_state(module)) known = known || item.first == name;
       if (!known) throw mismatch("the file has '" + name + "', which the model does not");
@@ -172,13 +171,51 @@ void ModelFile::load_weights(torch::nn::Module& module, const std::string& prefi
   }
 }
 
+c10::Dict<std::string, at::Tensor> ModelFile::read_weights() const {
+  c10::IValue value;
+  archive_->read("weights", value);
+  return c10::impl::toTypedDict<std::string, at::Tensor>(value.toGenericDict());
+}
+
 void ModelFile::write_inference_copy(const std::string& path) const {
-  c10::IValue weights;
-  archive_->read("weights", weights);
+  write_inference_copy(path, {});
+}
+
+void ModelFile::write_inference_copy(const std::string& path,
+                                     const std::vector<ModelFile>& others) const {
+  auto weights = read_weights();
+  if (!others.empty()) {
+    std::map<std::string, at::Tensor> sums;
+    for (const auto& entry : weights) {
+      if (entry.value().is_floating_point()) sums[entry.key()] = entry.value().to(torch::kDouble);
+    }
+    for (const auto& other : others) {
+      auto mismatch = [&](const std::string& what) {
+        return ModelFileError(other.path() + ": cannot be averaged with " + path_ + ": " + what +
+                              "; average snapshots of one run");
+      };
+      if (other.contents().vocabulary != contents_.vocabulary) throw mismatch("other vocabulary");
+      const auto other_weights = other.read_weights();
+      if (other_weights.size() != weights.size()) throw mismatch("other tensors");
+      for (auto& [name, sum] : sums) {
+        const auto found = other_weights.find(name);
+        if (found == other_weights.end()) throw mismatch("no '" + name + "'");
+        if (found->value().sizes() != sum.sizes()) {
+          throw mismatch("'" + name + "' is " + shape_text(found->value()) + ", not " +
+                         shape_text(sum));
+        }
+        sum += found->value().to(torch::kDouble);
+      }
+    }
+    const double count = static_cast<double>(others.size() + 1);
+    for (const auto& [name, sum] : sums) {
+      weights.insert_or_assign(name, (sum / count).to(weights.at(name).scalar_type()));
+    }
+  }
   ModelFileContents contents = contents_;
   contents.train_state.rng_state = torch::Tensor();
   torch::serialize::OutputArchive archive;
-  write_contents(archive, contents, weights);
+  write_contents(archive, contents, c10::IValue(weights));
   save_atomically(archive, path);
 }
 

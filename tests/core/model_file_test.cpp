@@ -182,3 +182,51 @@ TEST(ModelFile, InferenceCopyDropsTrainingStateOnly) {
 
 }  // namespace
 }  // namespace vedkit
+
+namespace vedkit {
+namespace {
+
+TEST(ModelFile, InferenceCopyCanAverageSnapshots) {
+  testing::TempDir dir;
+  Tiny first(4), second(4), third(4);
+  for (auto* model : {&first, &second, &third}) (*model)->bn->forward(torch::randn({2, 4, 3, 3}));
+  third->bn->forward(torch::randn({2, 4, 3, 3}));  // a larger batch count, an integer buffer
+  ModelFileContents contents;
+  contents.vocabulary = {"a", "b"};
+  write_model_file(dir.file("1.vdk"), *first, contents);
+  write_model_file(dir.file("2.vdk"), *second, contents);
+  write_model_file(dir.file("3.vdk"), *third, contents);
+  ModelFile::open(dir.file("3.vdk"))
+      .write_inference_copy(dir.file("mean.vdk"), {ModelFile::open(dir.file("1.vdk")),
+                                                   ModelFile::open(dir.file("2.vdk"))});
+  Tiny mean(4);
+  ModelFile::open(dir.file("mean.vdk")).load_weights(*mean);
+  EXPECT_TRUE(torch::allclose(mean->conv->weight,
+                              (first->conv->weight + second->conv->weight + third->conv->weight) / 3,
+                              1e-6, 1e-7));
+  EXPECT_TRUE(torch::allclose(
+      mean->bn->running_var,
+      (first->bn->running_var + second->bn->running_var + third->bn->running_var) / 3, 1e-6, 1e-7));
+  EXPECT_EQ(mean->bn->num_batches_tracked.item<int64_t>(), 2);
+
+  Tiny wide(8);
+  write_model_file(dir.file("wide.vdk"), *wide, contents);
+  ModelFileContents other_words = contents;
+  other_words.vocabulary = {"b", "a"};
+  write_model_file(dir.file("words.vdk"), *first, other_words);
+  for (const auto* name : {"wide.vdk", "words.vdk"}) {
+    try {
+      ModelFile::open(dir.file("1.vdk"))
+          .write_inference_copy(dir.file("bad.vdk"), {ModelFile::open(dir.file(name))});
+      FAIL() << name << " must not average with 1.vdk";
+    } catch (const ModelFileError& e) {
+      EXPECT_NE(std::string(e.what()).find(std::string(name) + ": cannot be averaged with"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.file("bad.vdk")));
+}
+
+}  // namespace
+}  // namespace vedkit
