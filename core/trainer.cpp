@@ -4,6 +4,7 @@
 #include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adamw.h>
 #include <torch/optim/sgd.h>
+#include <yaml-cpp/yaml.h>
 
 #include <cmath>
 #include <filesystem>
@@ -80,6 +81,12 @@ bool improved(double value, double best, bool higher_is_better) {
   return higher_is_better ? value > best : value < best;
 }
 
+// Whether two run configs differ in their data section, where the validation set is named.
+bool data_differ(const std::string& saved_yaml, const std::string& current_yaml) {
+  const YAML::Node saved = YAML::Load(saved_yaml), current = YAML::Load(current_yaml);
+  return YAML::Dump(saved["data"]) != YAML::Dump(current["data"]);
+}
+
 }  // namespace
 
 TrainResult train(TrainingTask& task, const TrainerOptions& options, const std::string& config_yaml,
@@ -105,6 +112,14 @@ TrainResult train(TrainingTask& task, const TrainerOptions& options, const std::
     file.load_weights(model);
     file.load_optimizer(*optimizer);
     state = file.contents().train_state;
+    if (data_differ(file.contents().config_yaml, config_yaml)) {
+      // A best score on other validation data would hold back best.vdk for no reason.
+      state.best_metric = std::nan("");
+      if (!quiet) {
+        std::cout << "data differ from the resumed run's: the best " << state.best_metric_name
+                  << " starts afresh\n";
+      }
+    }
     if (state.rng_state.defined()) {
       auto generator = at::detail::getDefaultCPUGenerator();  // a handle to the global one
       std::lock_guard<std::mutex> lock(generator.mutex());

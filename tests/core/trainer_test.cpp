@@ -125,6 +125,21 @@ TEST(Trainer, ResumeRefusesAFileWithOtherWordIds) {
   EXPECT_EQ(reordered.steps_, 0);
 }
 
+TEST(Trainer, ResumeOnOtherDataStartsTheBestScoreAfresh) {
+  TempDir dir;
+  LineTask first;
+  train(first, options_in(dir, 1), "data: {root: a}\n", "", true);
+  for (const std::string root : {"a", "b"}) {
+    auto options = options_in(dir, 2);
+    options.lr = 0;  // the score stays the saved best: only a fresh start writes best.vdk
+    options.out_dir = dir.file("resumed_" + root);
+    LineTask second;
+    train(second, options, "data: {root: " + root + "}\n", dir.file("run/last.vdk"), true);
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.file("resumed_a/best.vdk")));
+  EXPECT_TRUE(std::filesystem::exists(dir.file("resumed_b/best.vdk")));
+}
+
 TEST(Trainer, InterruptSavesAndStops) {
   TempDir dir;
   LineTask task;
