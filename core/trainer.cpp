@@ -112,6 +112,12 @@ TrainResult train(TrainingTask& task, const TrainerOptions& options, const std::
     file.load_weights(model);
     file.load_optimizer(*optimizer);
     state = file.contents().train_state;
+    if (state.rng_state.defined()) {
+      auto generator = at::detail::getDefaultCPUGenerator();  // a handle to the global one
+      std::lock_guard<std::mutex> lock(generator.mutex());
+      generator.set_state(state.rng_state);
+    }
+    if (!quiet) std::cout << "resuming " << resume_from << " at epoch " << state.epoch + 1 << "\n";
     if (data_differ(file.contents().config_yaml, config_yaml)) {
       // A best score on other validation data would hold back best.vdk for no reason.
       state.best_metric = std::nan("");
@@ -120,12 +126,6 @@ TrainResult train(TrainingTask& task, const TrainerOptions& options, const std::
                   << " starts afresh\n";
       }
     }
-    if (state.rng_state.defined()) {
-      auto generator = at::detail::getDefaultCPUGenerator();  // a handle to the global one
-      std::lock_guard<std::mutex> lock(generator.mutex());
-      generator.set_state(state.rng_state);
-    }
-    if (!quiet) std::cout << "resuming " << resume_from << " at epoch " << state.epoch + 1 << "\n";
   }
 
   const int64_t batches = task.batches_per_epoch();
