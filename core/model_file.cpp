@@ -177,10 +177,6 @@ c10::Dict<std::string, at::Tensor> ModelFile::read_weights() const {
   return c10::impl::toTypedDict<std::string, at::Tensor>(value.toGenericDict());
 }
 
-void ModelFile::write_inference_copy(const std::string& path) const {
-  write_inference_copy(path, {});
-}
-
 void ModelFile::write_inference_copy(const std::string& path,
                                      const std::vector<ModelFile>& others) const {
   auto weights = read_weights();

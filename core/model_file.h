@@ -64,12 +64,12 @@ class ModelFile {
   bool load_optimizer(torch::optim::Optimizer& optimizer) const;
 
   // Writes a copy without the optimizer and RNG state (about a third of the size after AdamW),
-  // for shipping; step, epoch and best metric stay as a record.
-  void write_inference_copy(const std::string& path) const;
-  // The same, with weights that are the mean of this file's and others' (checkpoint averaging:
-  // the snapshots of a run's last epochs). Integer buffers (batch counts) are this file's. Files
-  // whose vocabularies or tensor names or shapes differ are a ModelFileError naming the first.
-  void write_inference_copy(const std::string& path, const std::vector<ModelFile>& others) const;
+  // for shipping; step, epoch and best metric stay as a record. With others, its weights are the
+  // mean of this file's and theirs (checkpoint averaging: the snapshots of a run's last epochs);
+  // integer buffers (batch counts) are this file's. Files whose vocabularies or tensor names or
+  // shapes differ are a ModelFileError naming the other file.
+  void write_inference_copy(const std::string& path,
+                            const std::vector<ModelFile>& others = {}) const;
 
  private:
   c10::Dict<std::string, at::Tensor> read_weights() const;
