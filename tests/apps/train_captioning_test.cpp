@@ -122,6 +122,25 @@ TEST_F(CaptioningApps, ResumingOnOtherCaptionsKeepsTheModelsWordIds) {
             load_caption_model(dir_->file("run/last.vdk")).tokenizer->to_vocabulary());
 }
 
+TEST_F(CaptioningApps, ExportAveragesSnapshotsOfOneRunOnly) {
+  auto result = run_command(app("vedkit-export") + " --model " + dir_->file("run/last.vdk") + " " +
+                            dir_->file("run/best.vdk") + " --out " + dir_->file("mean.vdk"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("the mean of 2 models' weights"), std::string::npos)
+      << result.output;
+  EXPECT_GT(load_caption_model(dir_->file("mean.vdk")).tokenizer->vocab_size(), 10);
+
+  const std::string segmenter =
+      std::string(VEDKIT_SOURCE_DIR) + "/models/segmentation_scenes_resnet18.vdk";
+  result = run_command(app("vedkit-export") + " --model " + dir_->file("run/last.vdk") + " " +
+                       segmenter + " --out " + dir_->file("mixed.vdk"));
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.output.find("segmentation_scenes_resnet18.vdk: cannot be averaged with"),
+            std::string::npos)
+      << result.output;
+  EXPECT_FALSE(std::filesystem::exists(dir_->file("mixed.vdk")));
+}
+
 TEST_F(CaptioningApps, BadInputsAreOneClearLine) {
   auto result = run_command(eval("--captions " + dir_->file("missing.tsv")));
   EXPECT_EQ(result.exit_code, 1);
