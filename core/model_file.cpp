@@ -177,37 +177,41 @@ c10::Dict<std::string, at::Tensor> ModelFile::read_weights() const {
   return c10::impl::toTypedDict<std::string, at::Tensor>(value.toGenericDict());
 }
 
-void ModelFile::write_inference_copy(const std::string& path,
-                                     const std::vector<ModelFile>& others) const {
+c10::Dict<std::string, at::Tensor> ModelFile::mean_weights(
+    const std::vector<ModelFile>& others) const {
   auto weights = read_weights();
-  if (!others.empty()) {
-    std::map<std::string, at::Tensor> sums;
-    for (const auto& entry : weights) {
-      if (entry.value().is_floating_point()) sums[entry.key()] = entry.value().to(torch::kDouble);
-    }
-    for (const auto& other : others) {
-      auto mismatch = [&](const std::string& what) {
-        return ModelFileError(other.path() + ": cannot be averaged with " + path_ + ": " + what +
-                              "; average snapshots of one run");
-      };
-      if (other.contents().vocabulary != contents_.vocabulary) throw mismatch("other vocabulary");
-      const auto other_weights = other.read_weights();
-      if (other_weights.size() != weights.size()) throw mismatch("other tensors");
-      for (auto& [name, sum] : sums) {
-        const auto found = other_weights.find(name);
-        if (found == other_weights.end()) throw mismatch("no '" + name + "'");
-        if (found->value().sizes() != sum.sizes()) {
-          throw mismatch("'" + name + "' is " + shape_text(found->value()) + ", not " +
-                         shape_text(sum));
-        }
-        sum += found->value().to(torch::kDouble);
+  std::map<std::string, at::Tensor> sums;
+  for (const auto& entry : weights) {
+    if (entry.value().is_floating_point()) sums[entry.key()] = entry.value().to(torch::kDouble);
+  }
+  for (const auto& other : others) {
+    auto mismatch = [&](const std::string& what) {
+      return ModelFileError(other.path() + ": cannot be averaged with " + path_ + ": " + what +
+                            "; average snapshots of one run");
+    };
+    if (other.contents().vocabulary != contents_.vocabulary) throw mismatch("other vocabulary");
+    const auto other_weights = other.read_weights();
+    if (other_weights.size() != weights.size()) throw mismatch("other tensors");
+    for (auto& [name, sum] : sums) {
+      const auto found = other_weights.find(name);
+      if (found == other_weights.end()) throw mismatch("no '" + name + "'");
+      if (found->value().sizes() != sum.sizes()) {
+        throw mismatch("'" + name + "' is " + shape_text(found->value()) + ", not " +
+                       shape_text(sum));
       }
-    }
-    const double count = static_cast<double>(others.size() + 1);
-    for (const auto& [name, sum] : sums) {
-      weights.insert_or_assign(name, (sum / count).to(weights.at(name).scalar_type()));
+      sum += found->value().to(torch::kDouble);
     }
   }
+  const double count = static_cast<double>(others.size() + 1);
+  for (const auto& [name, sum] : sums) {
+    weights.insert_or_assign(name, (sum / count).to(weights.at(name).scalar_type()));
+  }
+  return weights;
+}
+
+void ModelFile::write_inference_copy(const std::string& path,
+                                     const std::vector<ModelFile>& others) const {
+  const auto weights = others.empty() ? read_weights() : mean_weights(others);
   ModelFileContents contents = contents_;
   contents.train_state.rng_state = torch::Tensor();
   torch::serialize::OutputArchive archive;

@@ -73,6 +73,8 @@ class ModelFile {
 
  private:
   c10::Dict<std::string, at::Tensor> read_weights() const;
+  // This file's weights averaged with others' (integer buffers stay this file's).
+  c10::Dict<std::string, at::Tensor> mean_weights(const std::vector<ModelFile>& others) const;
 
   std::string path_;
   ModelFileContents contents_;
