@@ -1,9 +1,11 @@
 #include "core/runtime.h"
 
 #include <ATen/Parallel.h>
+#include <malloc.h>
 #include <torch/cuda.h>
 #include <torch/utils.h>
 
+#include <climits>
 #include <thread>
 
 #include "core/error.h"
@@ -18,7 +20,13 @@ RuntimeOptions read_runtime_options(ConfigSection section) {
   return options;
 }
 
+void hold_freed_memory() {
+  mallopt(M_MMAP_MAX, 0);
+  mallopt(M_TRIM_THRESHOLD, INT_MAX);
+}
+
 void use_all_cores() {
+  hold_freed_memory();
   const unsigned cores = std::thread::hardware_concurrency();
   if (cores > 0 && at::get_num_threads() != static_cast<int>(cores)) {
     at::set_num_threads(static_cast<int>(cores));
@@ -27,6 +35,7 @@ void use_all_cores() {
 
 c10::Device apply_runtime(const RuntimeOptions& options) {
   if (options.threads > 0) {
+    hold_freed_memory();
     at::set_num_threads(static_cast<int>(options.threads));
   } else {
     use_all_cores();

@@ -2,6 +2,7 @@
 
 #include <ATen/Parallel.h>
 #include <gtest/gtest.h>
+#include <malloc.h>
 #include <torch/cuda.h>
 #include <torch/torch.h>
 
@@ -25,6 +26,19 @@ TEST(Runtime, ThreadCountFromConfig) {
   apply_runtime(read_runtime_options(config.section("runtime")));
   EXPECT_EQ(at::get_num_threads(), 1);
   use_all_cores();
+}
+
+TEST(Runtime, FreedMemoryStaysInTheProcess) {
+  use_all_cores();
+  const size_t size = 64 << 20;              // far over glibc's default mmap threshold
+  const size_t mapped = mallinfo2().hblkhd;  // blocks mmap'd before the call
+  void* block = malloc(size);
+  ASSERT_NE(block, nullptr);
+  EXPECT_EQ(mallinfo2().hblkhd, mapped) << "a 64 MiB block was mmap'd";
+  const size_t held = mallinfo2().arena;
+  EXPECT_GE(held, size);
+  free(block);
+  EXPECT_EQ(mallinfo2().arena, held) << "freeing trimmed the heap";
 }
 
 TEST(Runtime, SameSeedGivesSameNumbers) {
