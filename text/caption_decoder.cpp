@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "core/error.h"
+#include "vision/layers/affine.h"
 
 namespace vedkit {
 
@@ -75,8 +76,10 @@ torch::Tensor CaptionDecoderLayerImpl::forward(const torch::Tensor& input, Decod
   const auto cross_q = multihead_attn_->query(norm2_(x));
   x = x + dropout_(multihead_attn_->attend(cross_q, cache.memory_keys, cache.memory_values, {},
                                            cross_weights));
-  const auto hidden = dropout_(torch::gelu(linear1_(norm3_(x))));  // [B, T, D] -> [B, T, F]
-  return x + dropout_(linear2_(hidden));                           // -> [B, T, D]
+  // [B, T, D] -> [B, T, F] -> [B, T, D]
+  const auto hidden =
+      dropout_(torch::gelu(vedkit::affine(norm3_(x), linear1_->weight, linear1_->bias)));
+  return x + dropout_(vedkit::affine(hidden, linear2_->weight, linear2_->bias));
 }
 
 CaptionDecoderImpl::CaptionDecoderImpl(const CaptionDecoderOptions& options) : options_(options) {
@@ -135,7 +138,7 @@ torch::Tensor CaptionDecoderImpl::run(const torch::Tensor& tokens, DecoderCache&
   }
   x = norm_(x);
   if (cache.layers.front().self_keys.defined()) cache.length += length;
-  return head_ ? head_(x) : torch::nn::functional::linear(x, token_embedding_->weight);
+  return vedkit::affine(x, head_ ? head_->weight : token_embedding_->weight);
 }
 
 torch::Tensor CaptionDecoderImpl::forward(const torch::Tensor& tokens,

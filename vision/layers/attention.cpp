@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "vision/layers/affine.h"
+
 namespace vedkit {
 
 MultiHeadAttentionImpl::MultiHeadAttentionImpl(int64_t width, int64_t heads)
@@ -22,22 +24,22 @@ torch::Tensor MultiHeadAttentionImpl::split_heads(const torch::Tensor& x) const 
 }
 
 torch::Tensor MultiHeadAttentionImpl::query(const torch::Tensor& x) {
-  const auto q = torch::nn::functional::linear(x, in_proj_weight_.narrow(0, 0, width_),
-                                               in_proj_bias_.narrow(0, 0, width_));
+  const auto q =
+      vedkit::affine(x, in_proj_weight_.narrow(0, 0, width_), in_proj_bias_.narrow(0, 0, width_));
   return split_heads(q);
 }
 
 std::pair<torch::Tensor, torch::Tensor> MultiHeadAttentionImpl::keys_values(
     const torch::Tensor& x) {
-  const auto kv = torch::nn::functional::linear(x, in_proj_weight_.narrow(0, width_, 2 * width_),
-                                                in_proj_bias_.narrow(0, width_, 2 * width_));
+  const auto kv = vedkit::affine(x, in_proj_weight_.narrow(0, width_, 2 * width_),
+                                 in_proj_bias_.narrow(0, width_, 2 * width_));
   const auto parts = kv.chunk(2, -1);  // [B, S, 2D] -> 2 x [B, S, D]
   return {split_heads(parts[0]), split_heads(parts[1])};
 }
 
 std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> MultiHeadAttentionImpl::queries_keys_values(
     const torch::Tensor& x) {
-  const auto qkv = torch::nn::functional::linear(x, in_proj_weight_, in_proj_bias_);
+  const auto qkv = vedkit::affine(x, in_proj_weight_, in_proj_bias_);
   const auto parts = qkv.chunk(3, -1);  // [B, T, 3D] -> 3 x [B, T, D]
   return {split_heads(parts[0]), split_heads(parts[1]), split_heads(parts[2])};
 }
@@ -52,7 +54,7 @@ torch::Tensor MultiHeadAttentionImpl::attend(const torch::Tensor& q, const torch
   if (weights != nullptr) *weights = probabilities;
   auto y = probabilities.matmul(v);                               // [B, H, T, Dh]
   y = y.transpose(1, 2).reshape({q.size(0), q.size(2), width_});  // -> [B, T, D]
-  return out_proj_(y);
+  return vedkit::affine(y, out_proj_->weight, out_proj_->bias);
 }
 
 }  // namespace vedkit
