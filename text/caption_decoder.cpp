@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <limits>
+#include <numeric>
 
 #include "core/error.h"
 #include "vision/layers/affine.h"
@@ -39,9 +40,17 @@ int64_t DecoderCache::batch_size() const {
 }
 
 void DecoderCache::reorder(const torch::Tensor& index) {
+  const auto rows = index.to(torch::kCPU, torch::kLong).contiguous();
+  std::vector<int64_t> next_memory_rows;
+  for (const int64_t row : c10::IntArrayRef(rows.data_ptr<int64_t>(), rows.numel())) {
+    next_memory_rows.push_back(memory_rows.at(row));
+  }
+  const bool memory_moves = next_memory_rows != memory_rows;
+  memory_rows = std::move(next_memory_rows);
   for (auto& layer : layers) {
-    for (auto* tensor :
-         {&layer.self_keys, &layer.self_values, &layer.memory_keys, &layer.memory_values}) {
+    std::vector<torch::Tensor*> moving{&layer.self_keys, &layer.self_values};
+    if (memory_moves) moving.insert(moving.end(), {&layer.memory_keys, &layer.memory_values});
+    for (auto* tensor : moving) {
       if (tensor->defined()) *tensor = tensor->index_select(0, index.to(tensor->device()));
     }
   }
@@ -114,11 +123,12 @@ CaptionDecoderImpl::CaptionDecoderImpl(const CaptionDecoderOptions& options) : o
 DecoderCache CaptionDecoderImpl::memory_cache(const torch::Tensor& memory) {
   DecoderCache cache;
   for (auto& layer : layers_) {
-    DecoderLayerCache entry;
-    std::tie(entry.memory_keys, entry.memory_values) =
+    const auto [keys, values] =
         layer->cross_attention()->keys_values(memory);  // [B, N, D] -> 2 x [B, H, N, Dh]
-    cache.layers.push_back(std::move(entry));
+    cache.layers.push_back({{}, {}, keys.contiguous(), values.contiguous()});
   }
+  cache.memory_rows.resize(memory.size(0));
+  std::iota(cache.memory_rows.begin(), cache.memory_rows.end(), 0);
   return cache;
 }
 

@@ -47,6 +47,9 @@ struct DecoderLayerCache {
 struct DecoderCache {
   std::vector<DecoderLayerCache> layers;
   int64_t length = 0;  // positions decoded so far
+  // Which of the memories start() was given each row attends to. A reorder that only moves
+  // rows among those sharing a memory (an image's beams) leaves the memory keys and values be.
+  std::vector<int64_t> memory_rows;
 
   int64_t batch_size() const;
   void reorder(const torch::Tensor& index);  // keeps rows index [B'] (int64), in that order

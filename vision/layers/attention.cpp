@@ -48,11 +48,16 @@ torch::Tensor MultiHeadAttentionImpl::attend(const torch::Tensor& q, const torch
                                              const torch::Tensor& v, const torch::Tensor& mask,
                                              torch::Tensor* weights) {
   const double scale = 1.0 / std::sqrt(static_cast<double>(width_ / heads_));
-  auto scores = (q * scale).matmul(k.transpose(-2, -1));  // [B, H, T, S]
+  // One query per row (a decoder step): products and sums beat CPU bmm, which runs a small
+  // gemm for each of the B x H pairs.
+  const bool one_query = q.size(2) == 1;
+  auto scores = one_query ? ((q * scale) * k).sum(-1).unsqueeze(2)
+                          : (q * scale).matmul(k.transpose(-2, -1));  // [B, H, T, S]
   if (mask.defined()) scores = scores + mask;
   const auto probabilities = torch::softmax(scores, -1);
   if (weights != nullptr) *weights = probabilities;
-  auto y = probabilities.matmul(v);                               // [B, H, T, Dh]
+  auto y = one_query ? (probabilities.transpose(-2, -1) * v).sum(-2, /*keepdim=*/true)
+                     : probabilities.matmul(v);                   // [B, H, T, Dh]
   y = y.transpose(1, 2).reshape({q.size(0), q.size(2), width_});  // -> [B, T, D]
   return vedkit::affine(y, out_proj_->weight, out_proj_->bias);
 }
