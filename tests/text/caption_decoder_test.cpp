@@ -162,6 +162,21 @@ TEST(CaptionDecoder, CacheReorderAndExpandMoveRows) {
   EXPECT_LT(max_abs_diff(reordered, expected.flip(0)), 1e-6);
   const auto repeated = decoder->step(last.repeat_interleave(3), expanded);
   EXPECT_LT(max_abs_diff(repeated, expected.repeat_interleave(3, 0)), 1e-6);
+
+  // Beams: rows 0-2 share image 0's memory, rows 3-5 image 1's. Moving rows among an image's
+  // beams keeps the memory where it is; dropping image 0 moves it.
+  decoder->step(random_tokens(6, 1).squeeze(1), expanded);  // the beams' histories part
+  for (const auto& order : {torch::tensor({2, 0, 1, 5, 3, 4}, torch::kLong),
+                            torch::tensor({4, 5, 3}, torch::kLong)}) {
+    auto moved = expanded;
+    moved.reorder(order);
+    const auto next = random_tokens(6, 1).squeeze(1);
+    auto unmoved = expanded;
+    unmoved.reorder(torch::arange(6));
+    const auto reference = decoder->step(next, unmoved).index_select(0, order);
+    EXPECT_LT(max_abs_diff(decoder->step(next.index_select(0, order), moved), reference), 1e-6)
+        << order;
+  }
 }
 
 // Teacher forcing with label smoothing and padding ignored, as training will use it.
