@@ -2,6 +2,7 @@
 
 #include <ATen/Parallel.h>
 #include <malloc.h>
+#include <omp.h>
 #include <torch/cuda.h>
 #include <torch/utils.h>
 
@@ -23,6 +24,14 @@ RuntimeOptions read_runtime_options(ConfigSection section) {
 void hold_freed_memory() {
   mallopt(M_MMAP_MAX, 0);
   mallopt(M_TRIM_THRESHOLD, INT_MAX);
+}
+
+ThreadCountScope::ThreadCountScope(int threads) : previous_(at::get_num_threads()) {
+  if (threads != previous_) omp_set_num_threads(threads);
+}
+
+ThreadCountScope::~ThreadCountScope() {
+  if (at::get_num_threads() != previous_) omp_set_num_threads(previous_);
 }
 
 void use_all_cores() {

@@ -31,4 +31,19 @@ void use_all_cores();
 // no mmap'd blocks, no trimming. The resident size stays at its peak.
 void hold_freed_memory();
 
+// The calling thread's LibTorch operators run on `threads` threads while this lives; the
+// count before it comes back after. OpenMP keeps a count per thread, and this sets only
+// OpenMP's: at::set_num_threads also rebuilds LibTorch's thread pool, which cost about 20 ms
+// per switch here.
+class ThreadCountScope {
+ public:
+  explicit ThreadCountScope(int threads);
+  ~ThreadCountScope();
+  ThreadCountScope(const ThreadCountScope&) = delete;
+  ThreadCountScope& operator=(const ThreadCountScope&) = delete;
+
+ private:
+  int previous_;
+};
+
 }  // namespace vedkit

@@ -2,7 +2,14 @@
 
 #include <torch/torch.h>
 
+#include "core/runtime.h"
+
 namespace vedkit {
+namespace {
+
+constexpr int64_t kFewRows = 4;
+
+}  // namespace
 
 CaptionStepModel::CaptionStepModel(CaptionDecoder decoder, const torch::Tensor& memory,
                                    bool keep_attention)
@@ -22,7 +29,12 @@ void CaptionStepModel::reorder(const torch::Tensor& index) { cache_.reorder(inde
 std::vector<Hypothesis> caption_images(CaptionModelImpl& model, const torch::Tensor& images,
                                        int64_t bos, int64_t eos, const DecodingOptions& options) {
   torch::InferenceMode inference;
-  CaptionStepModel step_model(model.decoder(), model.encode(images), options.attention);
+  const auto memory = model.encode(images);
+  // A step over a few rows is many tiny operators, and waking a second thread for each costs
+  // more than it saves: a greedy step took 0.58 ms on one thread and 1.2 ms on two.
+  const int64_t rows = images.size(0) * (options.method == "beam" ? options.beam_size : 1);
+  ThreadCountScope threads(rows <= kFewRows ? 1 : at::get_num_threads());
+  CaptionStepModel step_model(model.decoder(), memory, options.attention);
   return decode(step_model, images.size(0), bos, eos, options);
 }
 

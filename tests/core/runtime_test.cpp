@@ -41,6 +41,17 @@ TEST(Runtime, FreedMemoryStaysInTheProcess) {
   EXPECT_EQ(mallinfo2().arena, held) << "freeing trimmed the heap";
 }
 
+TEST(Runtime, ThreadCountScopeRestoresTheCount) {
+  use_all_cores();
+  const int cores = at::get_num_threads();
+  {
+    ThreadCountScope one(1);
+    EXPECT_EQ(at::get_num_threads(), 1);
+    EXPECT_EQ(torch::ones({1 << 16}).sum().item<float>(), 65536.0F);  // operators still run
+  }
+  EXPECT_EQ(at::get_num_threads(), cores);
+}
+
 TEST(Runtime, SameSeedGivesSameNumbers) {
   RuntimeOptions options;
   options.seed = 7;
