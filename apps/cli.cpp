@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "core/error.h"
+#include "core/runtime.h"
 
 namespace vedkit {
 
@@ -16,6 +17,18 @@ void add_config_options(po::options_description& options) {
       ("print-config", "print the resolved config and exit")
       ("quiet", "no progress output");
 }
+
+void add_threads_option(po::options_description& options) {
+  options.add_options()
+      ("threads", po::value<int64_t>()->default_value(0)->notifier([](int64_t n) {
+         if (n < 0) {
+           throw po::error("--threads " + std::to_string(n) +
+                           ": expected 0 (every core) or a thread count");
+         }
+       }), "threads (0: every core)");
+}
+
+void use_threads_from(const po::variables_map& args) { use_threads(args["threads"].as<int64_t>()); }
 
 Config load_config_from_args(const po::variables_map& args) {
   std::vector<std::string> overrides;

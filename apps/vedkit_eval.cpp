@@ -101,11 +101,12 @@ int main(int argc, char** argv) {
         ("precision", po::value<std::string>()->default_value("float32"), "segmentation and captioners: float32 | bfloat16")
         ("flip", "average with the horizontally flipped image")
         ("json", po::value<std::string>(), "also write the scores as JSON to this file")
-        ("quiet", "no progress output")
-        ("help", "show this help");
+        ("quiet", "no progress output");
+    vedkit::add_threads_option(options);
+    options.add_options()("help", "show this help");
     po::variables_map args;
     if (!vedkit::parse_args(argc, argv, options, args)) return 0;
-    vedkit::use_all_cores();
+    vedkit::use_threads_from(args);
     const auto task = vedkit::ModelFile::open(args["model"].as<std::string>()).task();
     if (task == "autoencoder") return evaluate_autoencoder(args);
     if (task == "captioning" || args.count("captions")) return evaluate_captioner(args);

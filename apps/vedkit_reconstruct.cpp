@@ -63,14 +63,15 @@ int main(int argc, char** argv) {
         ("encode", po::value<std::string>(), "write the latents to FILE.npy (+ FILE.npy.txt) or FILE.csv")
         ("interpolate", po::value<std::vector<std::string>>()->multitoken(), "A B: decode blends of two images")
         ("steps", po::value<int64_t>()->default_value(8), "blends between A and B")
-        ("input", po::value<std::vector<std::string>>(), "images, folders or globs")
-        ("help", "show this help");
+        ("input", po::value<std::vector<std::string>>(), "images, folders or globs");
+    vedkit::add_threads_option(options);
+    options.add_options()("help", "show this help");
     po::positional_options_description positional;
     positional.add("input", -1);
     po::variables_map args;
     if (!vedkit::parse_args(argc, argv, options, args, &positional)) return 0;
 
-    vedkit::use_all_cores();
+    vedkit::use_threads_from(args);
     auto model = vedkit::load_autoencoder_model(args["model"].as<std::string>());
     const auto size = model->input_size();
     const auto out_dir = args["out"].as<std::string>();

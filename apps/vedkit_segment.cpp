@@ -19,14 +19,15 @@ int main(int argc, char** argv) {
         ("tile", po::value<int64_t>()->default_value(512), "tile side for large images (0 = off)")
         ("precision", po::value<std::string>()->default_value("float32"), "float32 | bfloat16")
         ("flip", "average with the horizontally flipped image (test-time augmentation)")
-        ("input", po::value<std::vector<std::string>>()->required(), "images, folders or globs")
-        ("help", "show this help");
+        ("input", po::value<std::vector<std::string>>()->required(), "images, folders or globs");
+    vedkit::add_threads_option(options);
+    options.add_options()("help", "show this help");
     po::positional_options_description positional;
     positional.add("input", -1);
     po::variables_map args;
     if (!vedkit::parse_args(argc, argv, options, args, &positional)) return 0;
 
-    vedkit::use_all_cores();
+    vedkit::use_threads_from(args);
     auto model = vedkit::load_segmentation_model(args["model"].as<std::string>(),
                                                  args["precision"].as<std::string>());
     vedkit::SegmentImageOptions segment_options;

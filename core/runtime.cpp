@@ -42,13 +42,17 @@ void use_all_cores() {
   }
 }
 
-c10::Device apply_runtime(const RuntimeOptions& options) {
-  if (options.threads > 0) {
+void use_threads(int64_t threads) {
+  if (threads > 0) {
     hold_freed_memory();
-    at::set_num_threads(static_cast<int>(options.threads));
+    at::set_num_threads(static_cast<int>(threads));
   } else {
     use_all_cores();
   }
+}
+
+c10::Device apply_runtime(const RuntimeOptions& options) {
+  use_threads(options.threads);
   torch::manual_seed(static_cast<uint64_t>(options.seed));
   const bool cuda = torch::cuda::is_available();
   if (options.device == "cuda" && !cuda) {

@@ -21,9 +21,10 @@ RuntimeOptions read_runtime_options(ConfigSection section);
 // `cuda` without a CUDA build or GPU is a ConfigError.
 c10::Device apply_runtime(const RuntimeOptions& options);
 
-// LibTorch starts with one thread on these machines; every app calls this (or apply_runtime)
-// first. Both also call hold_freed_memory.
+// LibTorch starts with one thread on these machines; every app calls one of these (or
+// apply_runtime) first. All of them also call hold_freed_memory.
 void use_all_cores();
+void use_threads(int64_t threads);  // 0: every core
 
 // glibc's malloc gives blocks over its mmap threshold back to the kernel when freed, so every
 // forward pass faults its activations' pages in again; on these VMs that made the ViT-Ti

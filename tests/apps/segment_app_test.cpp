@@ -111,7 +111,8 @@ TEST_F(SegmentApp, EmptyFolderMissingModelAndNoInputAreErrors) {
 TEST_F(SegmentApp, EvalPrintsTableAndJson) {
   const auto json = dir_.file("scores.json");
   const auto eval = app("vedkit-eval") + " --quiet --data " + VEDKIT_SOURCE_DIR + "/datasets/samples";
-  auto result = run_command(eval + " --model " + write_model(dir_, 11) + " --json " + json);
+  const auto model11 = write_model(dir_, 11);
+  auto result = run_command(eval + " --model " + model11 + " --json " + json);
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_NE(result.output.find("class10"), std::string::npos) << result.output;
   EXPECT_NE(result.output.find("mIoU"), std::string::npos) << result.output;
@@ -120,6 +121,20 @@ TEST_F(SegmentApp, EvalPrintsTableAndJson) {
   std::string line;
   std::getline(written, line);
   EXPECT_EQ(line.rfind("{\"aAcc\": ", 0), 0u) << line;
+
+  // One thread scores the same; a negative count is refused by name.
+  const auto json_one_thread = dir_.file("scores_1.json");
+  result = run_command(eval + " --model " + model11 + " --threads 1 --json " + json_one_thread);
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  std::ifstream written_one_thread(json_one_thread);
+  std::string line_one_thread;
+  std::getline(written_one_thread, line_one_thread);
+  EXPECT_EQ(line_one_thread, line);
+  result = run_command(eval + " --model " + model_ + " --threads -2");
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_NE(result.output.find("--threads -2: expected 0 (every core) or a thread count"),
+            std::string::npos)
+      << result.output;
 
   // The sample masks have 11 classes; a 3-class model rejects every pair, and says why.
   result = run_command(eval + " --model " + model_);
