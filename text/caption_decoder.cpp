@@ -132,13 +132,17 @@ DecoderCache CaptionDecoderImpl::memory_cache(const torch::Tensor& memory) {
   return cache;
 }
 
+void CaptionDecoderImpl::check_room(const DecoderCache& cache, int64_t positions) const {
+  if (cache.length + positions > options_.max_length()) {
+    throw Error("caption decoder: " + std::to_string(cache.length + positions) +
+                " positions, more than its max_length " + std::to_string(options_.max_length()));
+  }
+}
+
 torch::Tensor CaptionDecoderImpl::run(const torch::Tensor& tokens, DecoderCache& cache,
                                       const torch::Tensor& mask, torch::Tensor* cross_weights) {
   const int64_t length = tokens.size(1);
-  if (cache.length + length > options_.max_length()) {
-    throw Error("caption decoder: " + std::to_string(cache.length + length) +
-                " positions, more than its max_length " + std::to_string(options_.max_length()));
-  }
+  check_room(cache, length);
   auto x = token_embedding_(tokens) +
            position_embedding_.narrow(0, cache.length, length);  // [B, T] -> [B, T, D]
   x = dropout_(x);
@@ -171,6 +175,12 @@ DecoderCache CaptionDecoderImpl::start(const torch::Tensor& memory) {
 
 torch::Tensor CaptionDecoderImpl::step(const torch::Tensor& last_tokens, DecoderCache& cache,
                                        torch::Tensor* cross_attention) {
+#ifdef VEDKIT_WITH_CBLAS
+  if (cross_attention == nullptr && steps_in_loops(cache, last_tokens.size(0))) {
+    check_room(cache, 1);
+    return step_in_loops(last_tokens, cache);
+  }
+#endif
   torch::Tensor weights;
   const auto logits = run(last_tokens.unsqueeze(1), cache, {},  // [B] -> [B, 1]
                           cross_attention != nullptr ? &weights : nullptr);

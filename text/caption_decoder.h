@@ -71,6 +71,11 @@ class CaptionDecoderLayerImpl : public torch::nn::Module {
 
   MultiHeadAttention& cross_attention() { return multihead_attn_; }
 
+  // One position of every row in plain loops (decoder_step_loops.cpp): x [rows, D] in place;
+  // writes the rows' keys and values at `position`. scratch is reused between calls.
+  void step_rows(float* x, int64_t rows, DecoderLayerCache& cache, int64_t position,
+                 std::vector<float>& scratch);
+
  private:
   torch::nn::LayerNorm norm1_{nullptr}, norm2_{nullptr}, norm3_{nullptr};
   MultiHeadAttention self_attn_{nullptr}, multihead_attn_{nullptr};
@@ -102,6 +107,11 @@ class CaptionDecoderImpl : public torch::nn::Module {
 
  private:
   DecoderCache memory_cache(const torch::Tensor& memory);
+  void check_room(const DecoderCache& cache, int64_t positions) const;  // within max_length
+  // A step for a few float32 rows on the CPU without gradients runs in plain loops
+  // (decoder_step_loops.cpp, built where CMake finds CBLAS); the same logits as run().
+  bool steps_in_loops(const DecoderCache& cache, int64_t rows) const;
+  torch::Tensor step_in_loops(const torch::Tensor& last_tokens, DecoderCache& cache);
   // tokens [B, T] at positions cache.length.. -> logits [B, T, vocab].
   torch::Tensor run(const torch::Tensor& tokens, DecoderCache& cache, const torch::Tensor& mask,
                     torch::Tensor* cross_weights);

@@ -130,14 +130,22 @@ TEST(CaptionDecoder, CachedStepsMatchTheFullForward) {
     const auto tokens = random_tokens(3, 12);
     const auto full = decoder->forward(tokens, memory);  // [3, 12, V]
     auto cache = decoder->start(memory);
+    // Asking for the attention weights takes LibTorch operators; without them, a step over a
+    // few rows runs in plain loops (decoder_step_loops.cpp, where CBLAS was found).
+    auto looped = decoder->start(memory);
     for (int64_t t = 0; t < 12; ++t) {
       torch::Tensor attention;
       const auto logits = decoder->step(tokens.select(1, t), cache, &attention);
       EXPECT_LT(max_abs_diff(logits, full.select(1, t)), 1e-5) << "position " << t;
       ASSERT_EQ(attention.sizes(), (torch::IntArrayRef{3, 6}));
       EXPECT_LT(max_abs_diff(attention.sum(1), torch::ones({3})), 1e-5);
+      const auto looped_logits = decoder->step(tokens.select(1, t), looped);
+      EXPECT_LT(max_abs_diff(looped_logits, full.select(1, t)), 1e-5) << "position " << t;
     }
     EXPECT_EQ(cache.length, 12);
+    EXPECT_EQ(looped.length, 12);
+    EXPECT_LT(max_abs_diff(looped.layers.back().self_values, cache.layers.back().self_values),
+              1e-5);
     const auto message = error_of([&] { decoder->step(tokens.select(1, 0), cache); });
     EXPECT_NE(message.find("more than its max_length 12"), std::string::npos) << message;
   }

@@ -5,8 +5,6 @@
 namespace vedkit {
 namespace {
 
-constexpr int64_t kMaxRowsForGemv = 4;
-
 bool needs_gradient(const torch::Tensor& x, const torch::Tensor& weight,
                     const torch::Tensor& bias) {
   return torch::GradMode::is_enabled() &&
@@ -19,7 +17,7 @@ torch::Tensor affine(const torch::Tensor& x, const torch::Tensor& weight,
                      const torch::Tensor& bias) {
   const int64_t in = x.size(-1);
   const int64_t rows = in == 0 ? 0 : x.numel() / in;
-  const bool gemv = rows >= 1 && rows <= kMaxRowsForGemv && x.device().is_cpu() &&
+  const bool gemv = rows >= 1 && rows <= kMaxGemvRows && x.device().is_cpu() &&
                     x.scalar_type() == torch::kFloat && weight.scalar_type() == torch::kFloat &&
                     !needs_gradient(x, weight, bias);
   if (!gemv) return torch::nn::functional::linear(x, weight, bias);

@@ -32,6 +32,11 @@ class MultiHeadAttentionImpl : public torch::nn::Module {
   torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                        const torch::Tensor& mask = {}, torch::Tensor* weights = nullptr);
 
+  int64_t heads() const { return heads_; }
+  const torch::Tensor& in_proj_weight() const { return in_proj_weight_; }  // [3D, D]: q, k, v
+  const torch::Tensor& in_proj_bias() const { return in_proj_bias_; }
+  torch::nn::Linear& out_proj() { return out_proj_; }
+
  private:
   torch::Tensor split_heads(const torch::Tensor& x) const;  // [B, T, D] -> [B, H, T, Dh]
 
