@@ -30,7 +30,11 @@ def default_peak_gflops():
 
 
 def print_header(first_columns, peak_gflops, unit="img", per="batch"):
-    print(f"CPU: {cpu_name()}, {os.cpu_count()} threads; FP32 peak {peak_gflops:.0f} GFLOP/s\n")
+    # OpenBLAS picks its kernels from the CPU unless this says otherwise; on the AMD EPYC
+    # sessions the environment forces "Haswell" (AVX2), which both sides then run.
+    kernels = os.environ.get("OPENBLAS_CORETYPE", "chosen by OpenBLAS")
+    print(f"CPU: {cpu_name()}, {os.cpu_count()} threads; FP32 peak {peak_gflops:.0f} GFLOP/s; "
+          f"OpenBLAS kernels: {kernels}\n")
     columns = first_columns + [f"vedkit {unit}/s", f"ms/{per}", "peak MiB", f"PyTorch {unit}/s",
                                "peak MiB", "ratio", f"GFLOP/{unit}", "% FP32 peak"]
     print("| " + " | ".join(columns) + " |")

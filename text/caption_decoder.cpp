@@ -47,11 +47,13 @@ void DecoderCache::reorder(const torch::Tensor& index) {
   }
   const bool memory_moves = next_memory_rows != memory_rows;
   memory_rows = std::move(next_memory_rows);
+  if (layers.empty()) return;
+  const auto on_device = index.to(layers.front().memory_keys.device(), torch::kLong);
   for (auto& layer : layers) {
     std::vector<torch::Tensor*> moving{&layer.self_keys, &layer.self_values};
     if (memory_moves) moving.insert(moving.end(), {&layer.memory_keys, &layer.memory_values});
     for (auto* tensor : moving) {
-      if (tensor->defined()) *tensor = tensor->index_select(0, index.to(tensor->device()));
+      if (tensor->defined()) *tensor = tensor->index_select(0, on_device);
     }
   }
 }
