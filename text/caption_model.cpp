@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "vision/layers/affine.h"
 
 namespace vedkit {
 
@@ -61,7 +62,7 @@ torch::Tensor CaptionModelImpl::encode(const torch::Tensor& images) {
   const auto tokens = encoder_->tokens((images.to(mean_.scalar_type()) - mean_) / std_);
   const auto grid = token_grid(height, width, tokens.size(1), size_multiple());
   const auto positions = sincos_position_embedding(grid[0], grid[1], decoder_->options().width());
-  auto memory = memory_norm_(memory_proj_(tokens));  // [B, N, C] -> [B, N, width]
+  auto memory = memory_norm_(affine(tokens, memory_proj_->weight, memory_proj_->bias));  // -> [B, N, width]
   return memory + positions.to(memory.options());    // + [N, width]
 }
 

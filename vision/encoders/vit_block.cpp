@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "vision/layers/affine.h"
+
 namespace vedkit {
 
 torch::nn::LayerNorm vit_layer_norm(int64_t width) {
@@ -20,7 +22,8 @@ MlpImpl::MlpImpl(int64_t width, int64_t hidden) {
 }
 
 torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
-  return fc2_(torch::gelu(fc1_(x)));  // [B, T, D] -> [B, T, mlp] -> [B, T, D]
+  const auto hidden = torch::gelu(affine(x, fc1_->weight, fc1_->bias));  // [B, T, D] -> [B, T, mlp]
+  return affine(hidden, fc2_->weight, fc2_->bias);                       // -> [B, T, D]
 }
 
 ViTBlockImpl::ViTBlockImpl(int64_t width, int64_t heads, int64_t mlp_dim) {

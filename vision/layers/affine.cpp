@@ -2,6 +2,10 @@
 
 #include <torch/torch.h>
 
+#ifdef VEDKIT_WITH_XNNPACK
+#include "vision/layers/xnnpack_products.h"
+#endif
+
 namespace vedkit {
 namespace {
 
@@ -11,20 +15,11 @@ bool needs_gradient(const torch::Tensor& x, const torch::Tensor& weight,
          (x.requires_grad() || weight.requires_grad() || (bias.defined() && bias.requires_grad()));
 }
 
-}  // namespace
-
-torch::Tensor affine(const torch::Tensor& x, const torch::Tensor& weight,
-                     const torch::Tensor& bias) {
-  const int64_t in = x.size(-1);
-  const int64_t rows = in == 0 ? 0 : x.numel() / in;
-  const bool gemv = rows >= 1 && rows <= kMaxGemvRows && x.device().is_cpu() &&
-                    x.scalar_type() == torch::kFloat && weight.scalar_type() == torch::kFloat &&
-                    !needs_gradient(x, weight, bias);
-  if (!gemv) return torch::nn::functional::linear(x, weight, bias);
-
-  const auto input = x.reshape({rows, in});
-  auto out = torch::empty({rows, weight.size(0)}, x.options());
-  for (int64_t r = 0; r < rows; ++r) {
+// One addmv per row of input [rows, in].
+torch::Tensor rows_by_gemv(const torch::Tensor& input, const torch::Tensor& weight,
+                           const torch::Tensor& bias) {
+  auto out = torch::empty({input.size(0), weight.size(0)}, input.options());
+  for (int64_t r = 0; r < input.size(0); ++r) {
     auto row = out[r];
     if (bias.defined()) {
       at::addmv_out(row, bias, weight, input[r]);
@@ -32,9 +27,30 @@ torch::Tensor affine(const torch::Tensor& x, const torch::Tensor& weight,
       at::mv_out(row, weight, input[r]);
     }
   }
+  return out;
+}
+
+}  // namespace
+
+torch::Tensor affine(const torch::Tensor& x, const torch::Tensor& weight,
+                     const torch::Tensor& bias) {
+  const int64_t in = x.size(-1);
+  const int64_t rows = in == 0 ? 0 : x.numel() / in;
+  const bool plain_floats = rows >= 1 && x.device().is_cpu() && x.scalar_type() == torch::kFloat &&
+                            weight.scalar_type() == torch::kFloat &&
+                            !needs_gradient(x, weight, bias);
+  if (!plain_floats) return torch::nn::functional::linear(x, weight, bias);
+
   auto sizes = x.sizes().vec();
   sizes.back() = weight.size(0);
-  return out.view(sizes);
+  const auto input = x.reshape({rows, in});
+  if (rows <= kMaxGemvRows) return rows_by_gemv(input, weight, bias).view(sizes);
+#ifdef VEDKIT_WITH_XNNPACK
+  if (const auto y = xnnpack_linear(input.contiguous(), weight, bias); y.defined()) {
+    return y.view(sizes);
+  }
+#endif
+  return torch::nn::functional::linear(x, weight, bias);
 }
 
 }  // namespace vedkit

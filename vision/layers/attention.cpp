@@ -5,6 +5,9 @@
 #include <cmath>
 
 #include "vision/layers/affine.h"
+#ifdef VEDKIT_WITH_XNNPACK
+#include "vision/layers/xnnpack_products.h"
+#endif
 
 namespace vedkit {
 
@@ -51,6 +54,13 @@ torch::Tensor MultiHeadAttentionImpl::attend(const torch::Tensor& q, const torch
   // One query per row (a decoder step): products and sums beat CPU bmm, which runs a small
   // gemm for each of the B x H pairs.
   const bool one_query = q.size(2) == 1;
+#ifdef VEDKIT_WITH_XNNPACK
+  if (!one_query && weights == nullptr) {
+    if (const auto y = xnnpack_attention(q, k, v, mask, scale); y.defined()) {
+      return vedkit::affine(y, out_proj_->weight, out_proj_->bias);
+    }
+  }
+#endif
   auto scores = one_query ? ((q * scale) * k).sum(-1).unsqueeze(2)
                           : (q * scale).matmul(k.transpose(-2, -1));  // [B, H, T, S]
   if (mask.defined()) scores = scores + mask;
