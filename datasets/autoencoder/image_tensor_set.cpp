@@ -1,7 +1,8 @@
 #include "datasets/autoencoder/image_tensor_set.h"
 
 #include <ATen/Parallel.h>
-#include <torch/torch.h>
+#include <torch/nn/functional/upsampling.h>
+#include <torch/types.h>
 
 #include <filesystem>
 #include <fstream>
