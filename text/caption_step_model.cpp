@@ -29,9 +29,10 @@ std::vector<Hypothesis> caption_images(CaptionModelImpl& model, const torch::Ten
   // Steps over a few rows are matrix-vector products (in plain loops where CBLAS was found, else
   // tiny LibTorch operators), and a second thread costs more than it saves: a LibTorch greedy
   // step took 0.58 ms on one thread and 1.2 ms on two; OpenBLAS's sgemv gained about 20%.
+  // The memory's keys and values, one product over every memory token, still use every thread.
+  CaptionStepModel step_model(model.decoder(), memory, options.attention);
   const int64_t rows = images.size(0) * (options.method == "beam" ? options.beam_size : 1);
   ThreadCountScope threads(rows <= kMaxGemvRows ? 1 : at::get_num_threads());
-  CaptionStepModel step_model(model.decoder(), memory, options.attention);
   return decode(step_model, images.size(0), bos, eos, options);
 }
 

@@ -37,7 +37,7 @@ TEST(XnnpackLinear, FollowsInPlaceChangesToTheWeights) {
   const auto x = torch::randn({10, 16});
   torch::NoGradGuard no_grad;
   ASSERT_TRUE(xnnpack_linear(x, weight, bias).defined());  // packs this version
-  weight.mul_(-2.0);                                         // as an optimizer step would
+  weight.mul_(-2.0);                                       // as an optimizer step would
   bias.add_(1.0);
   const auto y = xnnpack_linear(x, weight, bias);
   ASSERT_TRUE(y.defined());
@@ -92,7 +92,9 @@ TEST(XnnpackAttention, MatchesSoftmaxAttentionOnViewsOfOneProjection) {
   // q, k and v as MultiHeadAttention makes them: strided views of one [B, T, 3D] projection.
   const auto qkv = torch::randn({batch, length, 3 * heads * dh});
   const auto split = [&](int64_t part) {
-    return qkv.narrow(2, part * heads * dh, heads * dh).view({batch, length, heads, dh}).transpose(1, 2);
+    return qkv.narrow(2, part * heads * dh, heads * dh)
+        .view({batch, length, heads, dh})
+        .transpose(1, 2);
   };
   const auto q = split(0), k = split(1), v = split(2);
   const auto causal =

@@ -2,8 +2,8 @@
 #include "vision/layers/xnnpack_products.h"
 
 #include <ATen/Parallel.h>
-#include <ATen/record_function.h>
 #include <ATen/ops/softmax.h>
+#include <ATen/record_function.h>
 #include <c10/core/GradMode.h>
 #include <xnnpack.h>
 
@@ -32,8 +32,8 @@ struct ValuesAt {
 
   static ValuesAt of(const torch::Tensor& t) {
     if (!t.defined()) return {};
-    return {t.storage().getWeakStorageImpl(), t.storage().unsafeGetStorageImpl(), t.storage_offset(),
-            t._version()};
+    return {t.storage().getWeakStorageImpl(), t.storage().unsafeGetStorageImpl(),
+            t.storage_offset(), t._version()};
   }
   bool same_as(const ValuesAt& other) const {
     return address == other.address && offset == other.offset && version == other.version;
@@ -62,14 +62,14 @@ struct PackedWeight {
     // Slices in whole 16-column blocks, the width of XNNPACK's AVX-512 kernels.
     const int64_t blocks = (out + 15) / 16;
     count = std::max<int64_t>(1, std::min(count, blocks));
-    for (int64_t s = 0; s <= count; ++s) first_column.push_back(std::min(out, blocks * s / count * 16));
+    for (int64_t s = 0; s <= count; ++s)
+      first_column.push_back(std::min(out, blocks * s / count * 16));
     for (int64_t s = 0; s < count; ++s) {
       const int64_t begin = first_column[s], columns = first_column[s + 1] - begin;
       xnn_operator_t op = nullptr;
-      if (xnn_create_fully_connected_nc_f32(
-              in, columns, in, out, w.data_ptr<float>() + begin * in,
-              b.defined() ? b.data_ptr<float>() + begin : nullptr, -INFINITY, INFINITY, 0, &op) !=
-          xnn_status_success) {
+      if (xnn_create_fully_connected_nc_f32(in, columns, in, out, w.data_ptr<float>() + begin * in,
+                                            b.defined() ? b.data_ptr<float>() + begin : nullptr,
+                                            -INFINITY, INFINITY, 0, &op) != xnn_status_success) {
         return false;
       }
       slices.push_back(op);
@@ -100,7 +100,8 @@ using Key = std::tuple<const c10::StorageImpl*, int64_t, int64_t, int64_t>;
 
 class PackedWeights {
  public:
-  std::shared_ptr<PackedWeight> find_or_pack(const torch::Tensor& weight, const torch::Tensor& bias) {
+  std::shared_ptr<PackedWeight> find_or_pack(const torch::Tensor& weight,
+                                             const torch::Tensor& bias) {
     const auto weight_at = ValuesAt::of(weight), bias_at = ValuesAt::of(bias);
     const Key key{weight_at.address, weight_at.offset, weight.size(0), weight.size(1)};
     const int64_t threads = at::get_num_threads();
@@ -183,8 +184,8 @@ torch::Tensor xnnpack_linear(const torch::Tensor& x, const torch::Tensor& weight
   const bool usable = x.dim() == 2 && x.device().is_cpu() && x.scalar_type() == torch::kFloat &&
                       x.is_contiguous() && weight.dim() == 2 && is_float_cpu(weight) &&
                       weight.size(1) == x.size(1) && weight.size(0) > 0 && weight.size(1) > 0 &&
-                      (!bias.defined() || (bias.dim() == 1 && is_float_cpu(bias) &&
-                                           bias.size(0) == weight.size(0))) &&
+                      (!bias.defined() ||
+                       (bias.dim() == 1 && is_float_cpu(bias) && bias.size(0) == weight.size(0))) &&
                       !any_needs_gradient({&x, &weight, &bias});
   if (!usable || !xnnpack_ready()) return {};
   RECORD_FUNCTION("xnnpack_linear", std::vector<c10::IValue>());
@@ -206,7 +207,8 @@ torch::Tensor xnnpack_attention(const torch::Tensor& q, const torch::Tensor& k,
   const int64_t sources = k.size(2);
   const bool usable =
       plain(q) && plain(k) && plain(v) && k.sizes() == v.sizes() && k.size(0) == batch &&
-      k.size(1) == heads && k.size(3) == dh && q.stride(2) >= dh && length > 0 && sources > 0 && dh > 0 &&
+      k.size(1) == heads && k.size(3) == dh && q.stride(2) >= dh && length > 0 && sources > 0 &&
+      dh > 0 &&
       (!mask.defined() || (mask.dim() == 2 && mask.size(0) == length && mask.size(1) == sources &&
                            mask.scalar_type() == torch::kFloat && mask.is_contiguous())) &&
       !any_needs_gradient({&q, &k, &v});
@@ -226,11 +228,11 @@ torch::Tensor xnnpack_attention(const torch::Tensor& q, const torch::Tensor& k,
       ok = ok && product_on_this_thread(queries, length, dh, q.stride(2), keys.data(), false,
                                         sources, scores.data_ptr<float>(), sources);
       if (mask.defined()) scores.add_(mask);
-      const auto probabilities = at::softmax(scores, -1);  // on this thread: inside a parallel region
+      const auto probabilities =
+          at::softmax(scores, -1);  // on this thread: inside a parallel region
       ok = ok && product_on_this_thread(probabilities.data_ptr<float>(), length, sources, sources,
                                         values.data(), true, dh,
-                                        y.data_ptr<float>() + b * y.stride(0) + h * dh,
-                                        heads * dh);
+                                        y.data_ptr<float>() + b * y.stride(0) + h * dh, heads * dh);
     }
   });
   return ok ? y : torch::Tensor();
