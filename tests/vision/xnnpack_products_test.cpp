@@ -109,6 +109,21 @@ TEST(XnnpackAttention, MatchesSoftmaxAttentionOnViewsOfOneProjection) {
   }
 }
 
+TEST(XnnpackAttention, SplitsTheQueriesWhenHeadsAreFewerThanTwicePerThread) {
+  torch::manual_seed(6);
+  const auto q = torch::randn({1, 3, 13, 8});  // 3 (batch, head) pairs on 2 threads: 2 parts each
+  const auto k = torch::randn({1, 3, 13, 8}), v = torch::randn({1, 3, 13, 8});
+  const auto causal = torch::full({13, 13}, -std::numeric_limits<float>::infinity()).triu(1);
+  torch::NoGradGuard no_grad;
+  ThreadCountScope two_threads(2);
+  for (const auto& mask : {torch::Tensor(), causal}) {
+    const auto y = xnnpack_attention(q, k, v, mask, 0.5);
+    ASSERT_TRUE(y.defined());
+    EXPECT_TRUE(torch::allclose(y, reference_attention(q, k, v, mask, 0.5), 1e-4, 1e-5))
+        << (mask.defined() ? "causal" : "no mask");
+  }
+}
+
 TEST(XnnpackAttention, AttendsToAnotherSequence) {
   torch::manual_seed(5);
   const auto q = torch::randn({1, 4, 6, 16});  // cross-attention: 6 queries, 29 memory tokens
