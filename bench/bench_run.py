@@ -41,13 +41,30 @@ def print_header(first_columns, peak_gflops, unit="img", per="batch"):
     print("|" + "---|" * len(columns))
 
 
-def print_comparison(first_cells, ours_command, peer_command, peak_gflops):
-    """Runs vedkit's bench and the peer one after the other, prints one table row and returns
-    both latencies (ms)."""
-    (ours, ms), our_mem = run_measured(ours_command)
-    (peer, peer_ms, gflop), peer_mem = run_measured(peer_command)
+def print_comparison(first_cells, ours_command, peer_command, peak_gflops, repeats=1):
+    """Runs vedkit's bench and the peer in turn, `repeats` times, prints one table row and returns
+    both median latencies (ms). On a noisy VM one pair can be 40% off; alternating the two and
+    taking medians keeps a burst from landing on one side only. With repeats > 1 the ratio cell
+    also gives the range of the pairs' ratios."""
+    ours_runs, peer_runs = [], []
+    for _ in range(repeats):
+        ours_runs.append(run_measured(ours_command))
+        peer_runs.append(run_measured(peer_command))
+    ours, ms = median([values for values, _ in ours_runs], key=lambda v: v[0])
+    peer, peer_ms, gflop = median([values for values, _ in peer_runs], key=lambda v: v[0])
+    our_mem = max(memory for _, memory in ours_runs)
+    peer_mem = max(memory for _, memory in peer_runs)
+    ratios = sorted(o[0] / p[0] for (o, _), (p, _) in zip(ours_runs, peer_runs))
+    ratio = f"{ours / peer:.2f}x"
+    if repeats > 1:
+        ratio += f" ({ratios[0]:.2f}-{ratios[-1]:.2f})"
     cells = list(first_cells) + [f"{ours:.1f}", f"{ms:.1f}", f"{our_mem:.0f}", f"{peer:.1f}",
-                                 f"{peer_mem:.0f}", f"{ours / peer:.2f}x", f"{gflop:.2f}",
+                                 f"{peer_mem:.0f}", ratio, f"{gflop:.2f}",
                                  f"{100 * ours * gflop / peak_gflops:.0f}%"]
     print("| " + " | ".join(cells) + " |", flush=True)
     return ms, peer_ms
+
+
+def median(runs, key):
+    """The run whose key is the median (the lower middle one for an even count)."""
+    return sorted(runs, key=key)[(len(runs) - 1) // 2]

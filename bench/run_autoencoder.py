@@ -16,6 +16,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build", default=os.path.join(HERE, "..", "build"))
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each side, alternated")
     parser.add_argument("--runs", default="infer:1,infer:128,train:128")
     parser.add_argument("--peak-gflops", type=float, default=default_peak_gflops())
     args = parser.parse_args()
@@ -30,7 +31,7 @@ def main():
         print_comparison([mode, batch],
                          [os.path.join(args.build, "bench", "bench-autoencoder"), "--config", config] + common,
                          ["/usr/bin/python3", os.path.join(HERE, "peers", "autoencoder_peer.py")] + common,
-                         args.peak_gflops / factor)
+                         args.peak_gflops / factor, args.repeats)
 
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build", default=os.path.join(HERE, "..", "build"))
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each side, alternated")
     parser.add_argument("--tokens", default="20")
     parser.add_argument("--beam", default="3")
     parser.add_argument("--dtypes", default="float32,bfloat16")
@@ -57,7 +58,7 @@ def main():
                 [dtype, name, args.tokens],
                 [os.path.join(args.build, "bench", "bench-caption")] + common,
                 ["/usr/bin/python3", os.path.join(HERE, "peers", "caption_peer.py")] + common,
-                args.peak_gflops)
+                args.peak_gflops, args.repeats)
             per_token.append((dtype, name, ms / int(args.tokens), peer_ms / int(args.tokens)))
     print("\n| dtype | decoding | vedkit ms/token | PyTorch ms/token |\n|---|---|---|---|")
     for dtype, name, ours, peer in per_token:

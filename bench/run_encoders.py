@@ -18,6 +18,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build", default=os.path.join(HERE, "..", "build"))
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each side, alternated")
     parser.add_argument("--encoders", default="resnet18,resnet34,resnet50,vit_tiny,vit_b_16")
     parser.add_argument("--batches", default="1,8")
     parser.add_argument("--peak-gflops", type=float, default=default_peak_gflops())
@@ -30,7 +31,7 @@ def main():
             print_comparison([encoder, batch],
                              [os.path.join(args.build, "bench", "bench-encoders")] + common,
                              ["/usr/bin/python3", os.path.join(HERE, "peers", "encoders_peer.py")] + common,
-                             args.peak_gflops)
+                             args.peak_gflops, args.repeats)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build", default=os.path.join(HERE, "..", "build"))
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each side, alternated")
     parser.add_argument("--size", default="256")
     parser.add_argument("--batches", default="1,8")
     parser.add_argument("--dtypes", default="float32,bfloat16")
@@ -28,7 +29,7 @@ def main():
             print_comparison([dtype, batch],
                              [os.path.join(args.build, "bench", "bench-segment")] + common,
                              ["/usr/bin/python3", os.path.join(HERE, "peers", "segment_peer.py")] + common,
-                             args.peak_gflops)
+                             args.peak_gflops, args.repeats)
 
 
 if __name__ == "__main__":
