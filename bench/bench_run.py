@@ -1,4 +1,5 @@
 """Shared by the bench drivers: run a command, time it and read its peak memory."""
+import argparse
 import os
 import platform
 import re
@@ -27,6 +28,17 @@ def cpu_name():
 def default_peak_gflops():
     """FP32 FMA peak of the two cores, as measured in ../shared/NOTES.md."""
     return 370.0 if "Intel" in cpu_name() else 530.0
+
+
+def driver_arguments():
+    """An argument parser with the options every bench driver takes; each adds its own."""
+    parser = argparse.ArgumentParser()
+    here = os.path.dirname(os.path.abspath(__file__))
+    parser.add_argument("--build", default=os.path.join(here, "..", "build"))
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each side, alternated")
+    parser.add_argument("--peak-gflops", type=float, default=default_peak_gflops())
+    return parser
 
 
 def print_header(first_columns, peak_gflops, unit="img", per="batch"):

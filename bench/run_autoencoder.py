@@ -4,21 +4,16 @@ images/s, vedkit beside the same model in PyTorch eager, in one run.
 
     /usr/bin/python3 bench/run_autoencoder.py [--build build] [--seconds 5]
 """
-import argparse
 import os
 
-from bench_run import default_peak_gflops, print_comparison, print_header
+from bench_run import driver_arguments, print_comparison, print_header
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--build", default=os.path.join(HERE, "..", "build"))
-    parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--repeats", type=int, default=3, help="runs of each side, alternated")
+    parser = driver_arguments()
     parser.add_argument("--runs", default="infer:1,infer:128,train:128")
-    parser.add_argument("--peak-gflops", type=float, default=default_peak_gflops())
     args = parser.parse_args()
 
     config = os.path.join(HERE, "..", "configs", "autoencoder_fashion_mnist.yaml")

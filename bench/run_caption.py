@@ -6,13 +6,12 @@ is there, what vedkit-caption sustains on a video.
     /usr/bin/python3 bench/run_caption.py [--build build] [--seconds 5] [--tokens 20]
         [--dtypes float32,bfloat16]
 """
-import argparse
 import os
 import re
 import subprocess
 import tempfile
 
-from bench_run import default_peak_gflops, print_comparison, print_header
+from bench_run import driver_arguments, print_comparison, print_header
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODEL = os.path.join(HERE, "..", "models", "captioning_scenes_resnet18.vdk")
@@ -37,14 +36,10 @@ def video_report(build):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--build", default=os.path.join(HERE, "..", "build"))
-    parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--repeats", type=int, default=3, help="runs of each side, alternated")
+    parser = driver_arguments()
     parser.add_argument("--tokens", default="20")
     parser.add_argument("--beam", default="3")
     parser.add_argument("--dtypes", default="float32,bfloat16")
-    parser.add_argument("--peak-gflops", type=float, default=default_peak_gflops())
     args = parser.parse_args()
 
     print_header(["dtype", "decoding", "tokens"], args.peak_gflops, unit="caption", per="caption")

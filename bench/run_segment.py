@@ -3,23 +3,18 @@
 
     /usr/bin/python3 bench/run_segment.py [--build build] [--seconds 5] [--dtypes float32,bfloat16]
 """
-import argparse
 import os
 
-from bench_run import default_peak_gflops, print_comparison, print_header
+from bench_run import driver_arguments, print_comparison, print_header
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--build", default=os.path.join(HERE, "..", "build"))
-    parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--repeats", type=int, default=3, help="runs of each side, alternated")
+    parser = driver_arguments()
     parser.add_argument("--size", default="256")
     parser.add_argument("--batches", default="1,8")
     parser.add_argument("--dtypes", default="float32,bfloat16")
-    parser.add_argument("--peak-gflops", type=float, default=default_peak_gflops())
     args = parser.parse_args()
 
     print_header(["dtype", "batch"], args.peak_gflops)
