@@ -62,8 +62,9 @@ torch::Tensor CaptionModelImpl::encode(const torch::Tensor& images) {
   const auto tokens = encoder_->tokens((images.to(mean_.scalar_type()) - mean_) / std_);
   const auto grid = token_grid(height, width, tokens.size(1), size_multiple());
   const auto positions = sincos_position_embedding(grid[0], grid[1], decoder_->options().width());
-  auto memory = memory_norm_(affine(tokens, memory_proj_->weight, memory_proj_->bias));  // -> [B, N, width]
-  return memory + positions.to(memory.options());    // + [N, width]
+  // [B, N, C] -> [B, N, width], + [N, width]
+  auto memory = memory_norm_(affine(tokens, memory_proj_->weight, memory_proj_->bias));
+  return memory + positions.to(memory.options());
 }
 
 torch::Tensor CaptionModelImpl::forward(const torch::Tensor& images, const torch::Tensor& tokens) {
