@@ -37,7 +37,12 @@ AutoencoderDataOptions read_autoencoder_data_options(ConfigSection data,
   }
   options.val_fraction = data.get_real("val_fraction", options.val_fraction, {0.0, 0.9});
   options.batch_size = data.get_int("batch_size", options.batch_size, {1, 65536});
-  options.flip = data.get_bool("flip", mnist ? false : options.flip);
+  options.augmentation.flip = data.get_bool("flip", mnist ? false : options.augmentation.flip);
+  options.augmentation.shift = data.get_int("shift", options.augmentation.shift, {0, 64});
+  if (options.augmentation.shift >= std::min(options.size[0], options.size[1])) {
+    data.fail("shift", "must be smaller than the image size " + std::to_string(options.size[0]) + "x" +
+                           std::to_string(options.size[1]));
+  }
   return options;
 }
 
@@ -69,7 +74,7 @@ std::unique_ptr<TensorImageData> load_autoencoder_data(const AutoencoderDataOpti
                     std::to_string(options.batch_size) + "); lower data.batch_size");
   }
   return std::make_unique<TensorImageData>(
-      train, val, options.batch_size, options.flip, options.seed,
+      train, val, options.batch_size, options.augmentation, options.seed,
       [](const std::string& path, const at::Tensor& inputs, const at::Tensor& reconstructions) {
         write_image_rows(path, {inputs, reconstructions});
       });

@@ -18,7 +18,7 @@ struct AutoencoderDataOptions {
   std::vector<int64_t> size;      // [H, W] every image is brought to
   double val_fraction = 0.1;
   int64_t batch_size = 64;
-  bool flip = true;  // random horizontal flips in training
+  TrainingAugmentation augmentation{true, 0};  // flips on by default, except for Fashion-MNIST
   uint64_t seed = 0;
 };
 

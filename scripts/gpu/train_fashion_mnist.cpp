@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
 
     const auto images = vedkit::load_fashion_mnist(argv[2], "train").images.unsqueeze(1);
     const auto [train, val] = vedkit::hold_out_images(images, val_fraction, runtime.seed);
-    vedkit::TensorImageData data(train, val, batch_size, false, runtime.seed);
+    vedkit::TensorImageData data(train, val, batch_size, {}, runtime.seed);
     vedkit::AutoencoderTask task(model, data, losses, device, runtime.seed);
     std::cout << "Fashion-MNIST: " << train.size(0) << " training, " << val.size(0)
               << " validation images on " << device << "\n";

@@ -120,5 +120,17 @@ TEST(AutoencoderData, SizeMustMatchAVectorLatentsInput) {
             std::string::npos);
 }
 
+TEST(AutoencoderData, ShiftMustBeSmallerThanTheImage) {
+  auto config = Config::from_text("data: {root: x, size: [16, 16], shift: 16}\n", "ae.yaml");
+  const auto message =
+      testing::error_of<ConfigError>([&] { read_autoencoder_data_options(config.section("data"), {}, 1); });
+  EXPECT_NE(message.find("shift"), std::string::npos) << message;
+  EXPECT_NE(message.find("16x16"), std::string::npos) << message;
+  config = Config::from_text("data: {source: fashion_mnist, shift: 2}\n", "ae.yaml");
+  const auto options = read_autoencoder_data_options(config.section("data"), {}, 1);
+  EXPECT_EQ(options.augmentation.shift, 2);
+  EXPECT_FALSE(options.augmentation.flip);
+}
+
 }  // namespace
 }  // namespace vedkit

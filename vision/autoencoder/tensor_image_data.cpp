@@ -6,13 +6,30 @@
 #include <cmath>
 
 namespace vedkit {
+namespace {
 
-TensorImageData::TensorImageData(at::Tensor train, at::Tensor val, int64_t batch_size, bool flip,
-                                 uint64_t seed, PreviewWriter preview)
+// Each image of [B, C, H, W] moved by its own random offset in [-shift, shift] on both axes.
+at::Tensor shift_at_random(const at::Tensor& batch, int64_t shift) {
+  const int64_t height = batch.size(2), width = batch.size(3);
+  const auto padded = at::replication_pad2d(batch, {shift, shift, shift, shift});
+  const auto offsets = torch::randint(0, 2 * shift + 1, {batch.size(0), 2}, torch::kLong);
+  const auto* offset = offsets.data_ptr<int64_t>();
+  auto shifted = torch::empty_like(batch);
+  for (int64_t i = 0; i < batch.size(0); ++i) {
+    shifted[i].copy_(padded[i].narrow(1, offset[2 * i], height).narrow(2, offset[2 * i + 1], width));
+  }
+  return shifted;
+}
+
+}  // namespace
+
+TensorImageData::TensorImageData(at::Tensor train, at::Tensor val, int64_t batch_size,
+                                 TrainingAugmentation augmentation, uint64_t seed,
+                                 PreviewWriter preview)
     : train_(std::move(train)),
       val_(std::move(val)),
       batch_size_(batch_size),
-      flip_(flip),
+      augmentation_(augmentation),
       seed_(seed),
       preview_(std::move(preview)) {}
 
@@ -29,10 +46,11 @@ at::Tensor TensorImageData::next_train_batch() {
   if (!order_.defined()) start_epoch(epoch_);
   const auto index = order_.narrow(0, (next_++ % train_batches()) * batch_size_, batch_size_);
   auto batch = train_.index_select(0, index).to(torch::kFloat).div_(255);
-  if (flip_) {
+  if (augmentation_.flip) {
     const auto flipped = torch::rand({batch.size(0)}) < 0.5;
     batch.index_put_({flipped}, batch.index({flipped}).flip(3));
   }
+  if (augmentation_.shift > 0) batch = shift_at_random(batch, augmentation_.shift);
   return batch;
 }
 

@@ -7,15 +7,21 @@
 
 namespace vedkit {
 
+// Random changes to each training image; validation images are never changed.
+struct TrainingAugmentation {
+  bool flip = false;  // horizontal, with probability 1/2
+  int64_t shift = 0;  // translation by up to this many pixels each way, edges replicated
+};
+
 // Autoencoder batches from images already in memory: uint8 [N, C, H, W] training and
-// validation tensors, shuffled per epoch (seeded), optionally flipped at random.
+// validation tensors, shuffled per epoch (seeded), optionally augmented.
 class TensorImageData : public AutoencoderData {
  public:
   using PreviewWriter = std::function<void(const std::string& path, const at::Tensor& inputs,
                                            const at::Tensor& reconstructions)>;
 
-  TensorImageData(at::Tensor train, at::Tensor val, int64_t batch_size, bool flip, uint64_t seed,
-                  PreviewWriter preview = nullptr);
+  TensorImageData(at::Tensor train, at::Tensor val, int64_t batch_size,
+                  TrainingAugmentation augmentation, uint64_t seed, PreviewWriter preview = nullptr);
 
   int64_t train_batches() const override;
   void start_epoch(int64_t epoch) override;
@@ -31,7 +37,7 @@ class TensorImageData : public AutoencoderData {
  private:
   at::Tensor train_, val_;
   int64_t batch_size_;
-  bool flip_;
+  TrainingAugmentation augmentation_;
   uint64_t seed_;
   PreviewWriter preview_;
   at::Tensor order_;  // this epoch's shuffled training indices
