@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "apps/cli.h"
+#include "apps/predict_options.h"
 #include "core/error.h"
 #include "core/model_file.h"
 #include "core/runtime.h"
@@ -97,11 +98,10 @@ int main(int argc, char** argv) {
          }), "captioners: beam search with this many beams (else the model's decoding)")
         ("coco-results", po::value<std::string>(), "captioners: write the captions as COCO results JSON")
         ("binary-masks", "read 0/255 masks as classes 0/1")
-        ("tile", po::value<int64_t>()->default_value(512), "tile side for large images (0 = off)")
         ("precision", po::value<std::string>()->default_value("float32"), "segmentation and captioners: float32 | bfloat16")
-        ("flip", "average with the horizontally flipped image")
         ("json", po::value<std::string>(), "also write the scores as JSON to this file")
         ("quiet", "no progress output");
+    vedkit::add_predict_options(options);
     vedkit::add_threads_option(options);
     options.add_options()("help", "show this help");
     po::variables_map args;
@@ -121,12 +121,8 @@ int main(int argc, char** argv) {
                                                             args["masks"].as<std::string>())
                                : vedkit::pairs_from_split(args["data"].as<std::string>(),
                                                           args["split"].as<std::string>());
-    vedkit::PredictOptions predict;
-    predict.tile_size = args["tile"].as<int64_t>();
-    predict.tile_stride = predict.tile_size * 2 / 3;
-    predict.flip = args.count("flip") > 0;
-    const auto result = vedkit::evaluate_pairs(model, pairs, predict, args.count("binary-masks") > 0,
-                                               args.count("quiet") > 0);
+    const auto result = vedkit::evaluate_pairs(model, pairs, vedkit::predict_options_from(args),
+                                               args.count("binary-masks") > 0, args.count("quiet") > 0);
     for (const auto& message : result.skipped) std::cerr << "vedkit-eval: skipped " << message << "\n";
     if (result.evaluated == 0) throw vedkit::DataError("no image/mask pair could be read");
 

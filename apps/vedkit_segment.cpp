@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "apps/cli.h"
+#include "apps/predict_options.h"
 #include "core/error.h"
 #include "core/runtime.h"
 #include "datasets/image_files.h"
@@ -16,10 +17,9 @@ int main(int argc, char** argv) {
     options.add_options()
         ("model", po::value<std::string>()->required(), "model file (.vdk)")
         ("out", po::value<std::string>()->default_value("segment_out"), "output folder")
-        ("tile", po::value<int64_t>()->default_value(512), "tile side for large images (0 = off)")
         ("precision", po::value<std::string>()->default_value("float32"), "float32 | bfloat16")
-        ("flip", "average with the horizontally flipped image (test-time augmentation)")
         ("input", po::value<std::vector<std::string>>()->required(), "images, folders or globs");
+    vedkit::add_predict_options(options);
     vedkit::add_threads_option(options);
     options.add_options()("help", "show this help");
     po::positional_options_description positional;
@@ -31,9 +31,7 @@ int main(int argc, char** argv) {
     auto model = vedkit::load_segmentation_model(args["model"].as<std::string>(),
                                                  args["precision"].as<std::string>());
     vedkit::SegmentImageOptions segment_options;
-    segment_options.predict.tile_size = args["tile"].as<int64_t>();
-    segment_options.predict.tile_stride = segment_options.predict.tile_size * 2 / 3;
-    segment_options.predict.flip = args.count("flip") > 0;
+    segment_options.predict = vedkit::predict_options_from(args);
     const auto out_dir = args["out"].as<std::string>();
     std::filesystem::create_directories(out_dir);
 

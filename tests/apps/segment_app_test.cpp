@@ -94,6 +94,18 @@ TEST_F(SegmentApp, Bfloat16PrecisionRunsAndABadOneIsRefused) {
       << result.output;
 }
 
+TEST_F(SegmentApp, ScalesRunAndBadOnesAreRefusedByValue) {
+  cv::imwrite(dir_.file("good.png"), cv::Mat(48, 40, CV_8UC3, cv::Scalar(1, 2, 3)));
+  auto result = run_command(segment("--scales 0.75,1,1.5 --flip " + dir_.file("good.png")));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(cv::imread(dir_.file("out/good_mask.png"), cv::IMREAD_UNCHANGED).size(), cv::Size(40, 48));
+  for (const std::string bad : {"0.5,x", "0", "1,,2", "9"}) {
+    result = run_command(segment("--scales " + bad + " " + dir_.file("good.png")));
+    EXPECT_EQ(result.exit_code, 2) << bad;
+    EXPECT_NE(result.output.find("--scales: '"), std::string::npos) << result.output;
+  }
+}
+
 TEST_F(SegmentApp, EmptyFolderMissingModelAndNoInputAreErrors) {
   std::filesystem::create_directories(dir_.path() / "empty");
   auto result = run_command(segment(dir_.file("empty")));

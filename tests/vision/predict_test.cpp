@@ -64,5 +64,26 @@ TEST(Predict, FlipAveragesBothDirections) {
   EXPECT_LT(testing::max_abs_diff(predict_probabilities(*model, image, flip), expected), 1e-6);
 }
 
+TEST(Predict, ScalesAverageThePredictionsOfResizedImages) {
+  auto model = small_model();
+  torch::InferenceMode inference;
+  const auto image = torch::rand({1, 3, 48, 64});
+  const auto resize = [](const at::Tensor& t, int64_t height, int64_t width) {
+    return torch::upsample_bilinear2d(t, {height, width}, false);
+  };
+  PredictOptions options;
+  options.flip = true;
+  PredictOptions one_scale = options;
+  one_scale.scales = {1.0};
+  const auto at_half = resize(predict_probabilities(*model, resize(image, 24, 32), options), 48, 64);
+  const auto at_one = predict_probabilities(*model, image, one_scale);
+  options.scales = {0.5, 1.0};
+  const auto averaged = predict_probabilities(*model, image, options);
+  EXPECT_EQ(averaged.sizes(), (torch::IntArrayRef{1, 4, 48, 64}));
+  EXPECT_LT(testing::max_abs_diff(averaged, (at_half + at_one) / 2), 1e-6);
+  EXPECT_GT(testing::max_abs_diff(averaged, at_one), 1e-4);  // the half size did count
+  EXPECT_LT(testing::max_abs_diff(averaged.sum(1), torch::ones({1, 48, 64})), 1e-5);
+}
+
 }  // namespace
 }  // namespace vedkit

@@ -1,6 +1,10 @@
 #include "vision/segmentation/predict.h"
 
 #include <torch/nn/functional/padding.h>
+#include <torch/nn/functional/upsampling.h>
+
+#include <cmath>
+#include <stdexcept>
 
 namespace vedkit {
 namespace {
@@ -48,16 +52,42 @@ at::Tensor tiled_logits(SegmentationModelImpl& model, const at::Tensor& images,
   return sum / count;
 }
 
-}  // namespace
+at::Tensor resized(const at::Tensor& images, int64_t height, int64_t width) {
+  return F::interpolate(images, F::InterpolateFuncOptions()
+                                    .size(std::vector<int64_t>{height, width})
+                                    .mode(torch::kBilinear)
+                                    .align_corners(false));
+}
 
-at::Tensor predict_probabilities(SegmentationModelImpl& model, const at::Tensor& images,
-                                 const PredictOptions& options) {
+at::Tensor probabilities_at_this_size(SegmentationModelImpl& model, const at::Tensor& images,
+                                      const PredictOptions& options) {
   auto probabilities = tiled_logits(model, images, options).softmax(1);
   if (options.flip) {
     const auto flipped = tiled_logits(model, images.flip({3}), options).softmax(1).flip({3});
     probabilities = (probabilities + flipped) / 2;
   }
   return probabilities;
+}
+
+}  // namespace
+
+at::Tensor predict_probabilities(SegmentationModelImpl& model, const at::Tensor& images,
+                                 const PredictOptions& options) {
+  if (options.scales.empty()) throw std::invalid_argument("PredictOptions::scales is empty");
+  const int64_t height = images.size(2), width = images.size(3);
+  at::Tensor sum;
+  for (const double scale : options.scales) {
+    const int64_t scaled_height = std::max<int64_t>(1, std::llround(height * scale));
+    const int64_t scaled_width = std::max<int64_t>(1, std::llround(width * scale));
+    auto probabilities =
+        scaled_height == height && scaled_width == width
+            ? probabilities_at_this_size(model, images, options)
+            : resized(probabilities_at_this_size(model, resized(images, scaled_height, scaled_width),
+                                                 options),
+                      height, width);
+    sum = sum.defined() ? sum.add_(probabilities) : probabilities;
+  }
+  return options.scales.size() == 1 ? sum : sum.div_(static_cast<double>(options.scales.size()));
 }
 
 }  // namespace vedkit

@@ -2,6 +2,8 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <vector>
+
 #include "vision/segmentation/segmentation_model.h"
 
 namespace vedkit {
@@ -12,6 +14,9 @@ struct PredictOptions {
   int64_t tile_size = 512;
   int64_t tile_stride = 341;
   bool flip = false;  // test-time augmentation: average with the horizontal flip
+  // Test-time augmentation (mmseg's multi-scale test): the image is also resized by each factor,
+  // and the probabilities, resized back, are averaged. {1} = the image as it is.
+  std::vector<double> scales{1.0};
 };
 
 // images [B, C, H, W] in [0, 1], any H and W: padded (with 0) to the model's size multiple,
