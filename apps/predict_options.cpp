@@ -9,7 +9,8 @@ void add_predict_options(po::options_description& options) {
       ("tile", po::value<int64_t>()->default_value(512), "tile side for large images (0 = off)")
       ("flip", "average with the horizontally flipped image (test-time augmentation)")
       ("scales", po::value<std::string>()->default_value("1"),
-       "average over the image resized by these factors, e.g. 0.75,1,1.25 (test-time augmentation)");
+       "average over the image resized by these factors, e.g. 0.75,1,1.25 "
+       "(test-time augmentation)");
 }
 
 PredictOptions predict_options_from(const po::variables_map& args) {

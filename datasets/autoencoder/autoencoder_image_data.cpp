@@ -4,6 +4,7 @@
 #include <opencv2/imgproc.hpp>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <iostream>
 
 #include "core/error.h"
@@ -40,8 +41,8 @@ AutoencoderDataOptions read_autoencoder_data_options(ConfigSection data,
   options.augmentation.flip = data.get_bool("flip", mnist ? false : options.augmentation.flip);
   options.augmentation.shift = data.get_int("shift", options.augmentation.shift, {0, 64});
   if (options.augmentation.shift >= std::min(options.size[0], options.size[1])) {
-    data.fail("shift", "must be smaller than the image size " + std::to_string(options.size[0]) + "x" +
-                           std::to_string(options.size[1]));
+    data.fail("shift", "must be smaller than the image size " + std::to_string(options.size[0]) +
+                           "x" + std::to_string(options.size[1]));
   }
   return options;
 }

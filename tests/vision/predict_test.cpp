@@ -75,7 +75,8 @@ TEST(Predict, ScalesAverageThePredictionsOfResizedImages) {
   options.flip = true;
   PredictOptions one_scale = options;
   one_scale.scales = {1.0};
-  const auto at_half = resize(predict_probabilities(*model, resize(image, 24, 32), options), 48, 64);
+  const auto half_image = resize(image, 24, 32);
+  const auto at_half = resize(predict_probabilities(*model, half_image, options), 48, 64);
   const auto at_one = predict_probabilities(*model, image, one_scale);
   options.scales = {0.5, 1.0};
   const auto averaged = predict_probabilities(*model, image, options);

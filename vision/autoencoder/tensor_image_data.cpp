@@ -16,7 +16,8 @@ at::Tensor shift_at_random(const at::Tensor& batch, int64_t shift) {
   const auto* offset = offsets.data_ptr<int64_t>();
   auto shifted = torch::empty_like(batch);
   for (int64_t i = 0; i < batch.size(0); ++i) {
-    shifted[i].copy_(padded[i].narrow(1, offset[2 * i], height).narrow(2, offset[2 * i + 1], width));
+    const auto window = padded[i].narrow(1, offset[2 * i], height);
+    shifted[i].copy_(window.narrow(2, offset[2 * i + 1], width));
   }
   return shifted;
 }

@@ -21,7 +21,8 @@ class TensorImageData : public AutoencoderData {
                                            const at::Tensor& reconstructions)>;
 
   TensorImageData(at::Tensor train, at::Tensor val, int64_t batch_size,
-                  TrainingAugmentation augmentation, uint64_t seed, PreviewWriter preview = nullptr);
+                  TrainingAugmentation augmentation, uint64_t seed,
+                  PreviewWriter preview = nullptr);
 
   int64_t train_batches() const override;
   void start_epoch(int64_t epoch) override;

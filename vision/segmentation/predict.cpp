@@ -79,12 +79,10 @@ at::Tensor predict_probabilities(SegmentationModelImpl& model, const at::Tensor&
   for (const double scale : options.scales) {
     const int64_t scaled_height = std::max<int64_t>(1, std::llround(height * scale));
     const int64_t scaled_width = std::max<int64_t>(1, std::llround(width * scale));
-    auto probabilities =
-        scaled_height == height && scaled_width == width
-            ? probabilities_at_this_size(model, images, options)
-            : resized(probabilities_at_this_size(model, resized(images, scaled_height, scaled_width),
-                                                 options),
-                      height, width);
+    const bool same_size = scaled_height == height && scaled_width == width;
+    const auto scaled = same_size ? images : resized(images, scaled_height, scaled_width);
+    auto probabilities = probabilities_at_this_size(model, scaled, options);
+    if (!same_size) probabilities = resized(probabilities, height, width);
     sum = sum.defined() ? sum.add_(probabilities) : probabilities;
   }
   return options.scales.size() == 1 ? sum : sum.div_(static_cast<double>(options.scales.size()));
