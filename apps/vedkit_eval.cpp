@@ -115,14 +115,15 @@ int main(int argc, char** argv) {
       throw po::error("give --data SCENES_ROOT, or --images DIR and --masks DIR");
     }
 
+    const auto predict = vedkit::predict_options_from(args);  // bad values fail before loading
     auto model = vedkit::load_segmentation_model(args["model"].as<std::string>(),
                                                  args["precision"].as<std::string>());
     const auto pairs = folders ? vedkit::pairs_from_folders(args["images"].as<std::string>(),
                                                             args["masks"].as<std::string>())
                                : vedkit::pairs_from_split(args["data"].as<std::string>(),
                                                           args["split"].as<std::string>());
-    const auto result = vedkit::evaluate_pairs(model, pairs, vedkit::predict_options_from(args),
-                                               args.count("binary-masks") > 0, args.count("quiet") > 0);
+    const auto result = vedkit::evaluate_pairs(model, pairs, predict, args.count("binary-masks") > 0,
+                                               args.count("quiet") > 0);
     for (const auto& message : result.skipped) std::cerr << "vedkit-eval: skipped " << message << "\n";
     if (result.evaluated == 0) throw vedkit::DataError("no image/mask pair could be read");
 

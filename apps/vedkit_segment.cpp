@@ -28,10 +28,10 @@ int main(int argc, char** argv) {
     if (!vedkit::parse_args(argc, argv, options, args, &positional)) return 0;
 
     vedkit::use_threads_from(args);
+    vedkit::SegmentImageOptions segment_options;
+    segment_options.predict = vedkit::predict_options_from(args);  // bad values fail before loading
     auto model = vedkit::load_segmentation_model(args["model"].as<std::string>(),
                                                  args["precision"].as<std::string>());
-    vedkit::SegmentImageOptions segment_options;
-    segment_options.predict = vedkit::predict_options_from(args);
     const auto out_dir = args["out"].as<std::string>();
     std::filesystem::create_directories(out_dir);
 
