@@ -1,6 +1,7 @@
 // vedkit-eval --model FILE --data SCENES_ROOT [--split test] | --images DIR --masks DIR
 // Segmentation: per-class IoU, Dice and accuracy, then aAcc, mIoU, mDice, mAcc, and a JSON line.
-// Autoencoder (--images DIR or --fashion-mnist SPLIT): mean MSE, PSNR and SSIM, and a JSON line.
+// Autoencoder (--images DIR, --fashion-mnist SPLIT or --held-out): mean MSE, PSNR and SSIM, and a
+// JSON line.
 // Captioner (--captions FILE [--images DIR] [--list FILE]): BLEU-1..4, ROUGE-L, CIDEr-D, a JSON
 // line, and with --coco-results FILE the captions in COCO's results format. On a scenes set, also
 // the share of captions with the reference's items and relations.
@@ -12,6 +13,7 @@
 #include "core/error.h"
 #include "core/model_file.h"
 #include "core/runtime.h"
+#include "datasets/autoencoder/autoencoder_image_data.h"
 #include "datasets/autoencoder/image_tensor_set.h"
 #include "datasets/captions/caption_lists.h"
 #include "datasets/captions/evaluate_captions.h"
@@ -22,6 +24,16 @@
 
 namespace {
 
+// The validation images the model's training held out, from the data settings and seed stored
+// in its file.
+at::Tensor held_out_images_of(const std::string& model_path, int64_t channels,
+                              const std::vector<int64_t>& input_size) {
+  auto config = vedkit::ModelFile::open(model_path).model_config();
+  const auto seed = vedkit::read_runtime_options(config.section("runtime")).seed;
+  const auto options = vedkit::read_autoencoder_data_options(config.section("data"), input_size, seed);
+  return vedkit::load_autoencoder_images(options, channels).second;
+}
+
 int evaluate_autoencoder(const vedkit::po::variables_map& args) {
   auto model = vedkit::load_autoencoder_model(args["model"].as<std::string>());
   const int64_t channels = model->in_channels();
@@ -31,12 +43,14 @@ int evaluate_autoencoder(const vedkit::po::variables_map& args) {
     if (size.empty()) size = {28, 28};
     set = vedkit::load_fashion_mnist_images(vedkit::kDefaultFashionMnistDir,
                                             args["fashion-mnist"].as<std::string>(), channels, size[0], size[1]);
+  } else if (args.count("held-out")) {
+    set.images = held_out_images_of(args["model"].as<std::string>(), channels, model->input_size());
   } else if (args.count("images")) {
     if (size.empty()) size = {64, 64};
     set = vedkit::load_image_folder(args["images"].as<std::string>(), "", channels, size[0], size[1]);
     for (const auto& message : set.skipped) std::cerr << "vedkit-eval: skipped " << message << "\n";
   } else {
-    throw vedkit::po::error("an autoencoder takes --images DIR or --fashion-mnist train|test");
+    throw vedkit::po::error("an autoencoder takes --images DIR, --fashion-mnist train|test or --held-out");
   }
   const auto scores = vedkit::score_reconstructions(model, set.images);
   const auto json = vedkit::format_reconstruction_json(scores);
@@ -91,6 +105,7 @@ int main(int argc, char** argv) {
         ("images", po::value<std::string>(), "a folder of images (instead of --data); captioners: the folder the caption file's image names are in")
         ("masks", po::value<std::string>(), "their class-index masks, matched by name")
         ("fashion-mnist", po::value<std::string>(), "autoencoders: a Fashion-MNIST split (train | test)")
+        ("held-out", "autoencoders: the validation images its training held out (as its file records)")
         ("captions", po::value<std::string>(), "captioners: a caption file (COCO JSON, Flickr8k, TSV)")
         ("list", po::value<std::string>(), "captioners: only the images this file names (stems or paths)")
         ("beam", po::value<int64_t>()->notifier([](int64_t n) {

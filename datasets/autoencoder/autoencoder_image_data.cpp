@@ -47,28 +47,31 @@ AutoencoderDataOptions read_autoencoder_data_options(ConfigSection data,
   return options;
 }
 
-std::unique_ptr<TensorImageData> load_autoencoder_data(const AutoencoderDataOptions& options,
-                                                       int64_t channels) {
+std::pair<at::Tensor, at::Tensor> load_autoencoder_images(const AutoencoderDataOptions& options,
+                                                          int64_t channels) {
   const int64_t height = options.size[0], width = options.size[1];
   auto report = [&](const ImageTensorSet& set) {
     for (const auto& message : set.skipped) std::cerr << "skipped: " << message << "\n";
   };
-  at::Tensor train, val;
   if (options.source == "fashion_mnist") {
     const auto set = load_fashion_mnist_images(options.root, options.split, channels, height, width);
-    std::tie(train, val) = hold_out_images(set.images, options.val_fraction, options.seed);
-  } else if (!options.val_root.empty()) {
+    return hold_out_images(set.images, options.val_fraction, options.seed);
+  }
+  if (!options.val_root.empty()) {
     const auto train_set = load_image_folder(options.root, options.list, channels, height, width);
     const auto val_set = load_image_folder(options.val_root, "", channels, height, width);
     report(train_set);
     report(val_set);
-    train = train_set.images;
-    val = val_set.images;
-  } else {
-    const auto set = load_image_folder(options.root, options.list, channels, height, width);
-    report(set);
-    std::tie(train, val) = hold_out_images(set.images, options.val_fraction, options.seed);
+    return {train_set.images, val_set.images};
   }
+  const auto set = load_image_folder(options.root, options.list, channels, height, width);
+  report(set);
+  return hold_out_images(set.images, options.val_fraction, options.seed);
+}
+
+std::unique_ptr<TensorImageData> load_autoencoder_data(const AutoencoderDataOptions& options,
+                                                       int64_t channels) {
+  const auto [train, val] = load_autoencoder_images(options, channels);
   if (train.size(0) < options.batch_size) {
     throw DataError(options.root + ": " + std::to_string(train.size(0)) +
                     " training images, fewer than one batch (data.batch_size " +

@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/config.h"
@@ -28,8 +29,14 @@ AutoencoderDataOptions read_autoencoder_data_options(ConfigSection data,
                                                      const std::vector<int64_t>& model_input_size,
                                                      uint64_t seed);
 
-// Training and validation images from a folder or Fashion-MNIST, decoded once into memory;
-// unreadable files are listed once on stderr (even when training is quiet) and skipped.
+// Training and validation images, uint8 [N, C, H, W], from a folder or Fashion-MNIST: the
+// validation folder, or the seeded hold-out of val_fraction, which every load with the same
+// options draws alike (so a trained model can be scored on its own validation images again).
+// Unreadable files are listed once on stderr (even when training is quiet) and skipped.
+std::pair<at::Tensor, at::Tensor> load_autoencoder_images(const AutoencoderDataOptions& options,
+                                                          int64_t channels);
+
+// Those images as training data, decoded once into memory.
 // Previews are PNG grids of inputs above reconstructions.
 std::unique_ptr<TensorImageData> load_autoencoder_data(const AutoencoderDataOptions& options,
                                                        int64_t channels);
