@@ -31,7 +31,12 @@ at::Tensor held_out_images_of(const std::string& model_path, int64_t channels,
   auto config = vedkit::ModelFile::open(model_path).model_config();
   const auto seed = vedkit::read_runtime_options(config.section("runtime")).seed;
   const auto options = vedkit::read_autoencoder_data_options(config.section("data"), input_size, seed);
-  return vedkit::load_autoencoder_images(options, channels).second;
+  try {
+    return vedkit::load_autoencoder_images(options, channels).second;
+  } catch (const vedkit::DataError& error) {
+    throw vedkit::DataError(std::string(error.what()) + " (--held-out reads the data " + model_path +
+                            " was trained on; run from the folder its training ran in)");
+  }
 }
 
 int evaluate_autoencoder(const vedkit::po::variables_map& args) {
