@@ -9,12 +9,6 @@
 namespace vedkit {
 namespace {
 
-bool needs_gradient(const torch::Tensor& x, const torch::Tensor& weight,
-                    const torch::Tensor& bias) {
-  return torch::GradMode::is_enabled() &&
-         (x.requires_grad() || weight.requires_grad() || (bias.defined() && bias.requires_grad()));
-}
-
 // One addmv per row of input [rows, in].
 torch::Tensor rows_by_gemv(const torch::Tensor& input, const torch::Tensor& weight,
                            const torch::Tensor& bias) {
@@ -32,13 +26,21 @@ torch::Tensor rows_by_gemv(const torch::Tensor& input, const torch::Tensor& weig
 
 }  // namespace
 
+bool any_needs_gradient(std::initializer_list<const torch::Tensor*> tensors) {
+  if (!torch::GradMode::is_enabled()) return false;
+  for (const auto* t : tensors) {
+    if (t->defined() && t->requires_grad()) return true;
+  }
+  return false;
+}
+
 torch::Tensor affine(const torch::Tensor& x, const torch::Tensor& weight,
                      const torch::Tensor& bias) {
   const int64_t in = x.size(-1);
   const int64_t rows = in == 0 ? 0 : x.numel() / in;
   const bool plain_floats = rows >= 1 && x.device().is_cpu() && x.scalar_type() == torch::kFloat &&
                             weight.scalar_type() == torch::kFloat &&
-                            !needs_gradient(x, weight, bias);
+                            !any_needs_gradient({&x, &weight, &bias});
   if (!plain_floats) return torch::nn::functional::linear(x, weight, bias);
 
   auto sizes = x.sizes().vec();

@@ -2,10 +2,15 @@
 
 #include <torch/types.h>
 
+#include <initializer_list>
+
 namespace vedkit {
 
 // Up to this many rows, one matrix-vector product per row beats a matrix product.
 constexpr int64_t kMaxGemvRows = 4;
+
+// Whether autograd would record an operation on these tensors (undefined ones need nothing).
+bool any_needs_gradient(std::initializer_list<const torch::Tensor*> tensors);
 
 // x [..., in] -> x W^T + b [..., out], as torch::nn::functional::linear, for float32 CPU inputs
 // that need no gradient: up to four rows take one addmv per row (a decoder step: OpenBLAS's

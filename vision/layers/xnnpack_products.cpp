@@ -4,7 +4,6 @@
 #include <ATen/Parallel.h>
 #include <ATen/ops/softmax.h>
 #include <ATen/record_function.h>
-#include <c10/core/GradMode.h>
 #include <xnnpack.h>
 
 #include <algorithm>
@@ -17,13 +16,16 @@
 #include <tuple>
 #include <vector>
 
+#include "vision/layers/affine.h"
+
 namespace vedkit {
 namespace {
 
 using WeakStorage = c10::weak_intrusive_ptr<c10::StorageImpl>;
 
-// Where a tensor's values are and how many in-place changes they have seen. Holding a weak
-// reference keeps the storage's address from being reused while the entry lives.
+// Where a tensor's values are and how many in-place changes they have seen. A stored entry
+// holds a weak reference (`keep`), which keeps the storage's address from being reused while
+// the entry lives; a lookup takes none, saving two atomic operations per product.
 struct ValuesAt {
   std::optional<WeakStorage> storage;
   const c10::StorageImpl* address = nullptr;
@@ -32,8 +34,12 @@ struct ValuesAt {
 
   static ValuesAt of(const torch::Tensor& t) {
     if (!t.defined()) return {};
-    return {t.storage().getWeakStorageImpl(), t.storage().unsafeGetStorageImpl(),
-            t.storage_offset(), t._version()};
+    return {std::nullopt, t.storage().unsafeGetStorageImpl(), t.storage_offset(), t._version()};
+  }
+  static ValuesAt keep(const torch::Tensor& t) {
+    auto at = of(t);
+    if (t.defined()) at.storage = t.storage().getWeakStorageImpl();
+    return at;
   }
   bool same_as(const ValuesAt& other) const {
     return address == other.address && offset == other.offset && version == other.version;
@@ -113,8 +119,8 @@ class PackedWeights {
     }
     auto packed = std::make_shared<PackedWeight>();
     if (!packed->pack(weight, bias, threads)) return nullptr;
-    packed->weight = weight_at;
-    packed->bias = bias_at;
+    packed->weight = ValuesAt::keep(weight);
+    packed->bias = ValuesAt::keep(bias);
     packed->threads = threads;
     forget_freed_weights();
     packed_[key] = packed;
@@ -135,14 +141,6 @@ class PackedWeights {
 bool xnnpack_ready() {
   static const bool ready = xnn_initialize(nullptr) == xnn_status_success;
   return ready;
-}
-
-bool any_needs_gradient(std::initializer_list<const torch::Tensor*> tensors) {
-  if (!c10::GradMode::is_enabled()) return false;
-  for (const auto* t : tensors) {
-    if (t->defined() && t->requires_grad()) return true;
-  }
-  return false;
 }
 
 // x [rows, in] (rows `in_stride` apart) times the dense `kernel` into y (rows `out_stride`
