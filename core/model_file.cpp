@@ -62,6 +62,26 @@ void save_atomically(torch::serialize::OutputArchive& archive, const std::string
   std::filesystem::rename(temporary, target);
 }
 
+// float32 tensors as float16; others as they are.
+c10::Dict<std::string, at::Tensor> to_float16(const c10::Dict<std::string, at::Tensor>& weights,
+                                              const std::string& path) {
+  constexpr double kFloat16Max = 65504;
+  c10::Dict<std::string, at::Tensor> converted;
+  for (const auto& entry : weights) {
+    const at::Tensor& tensor = entry.value();
+    if (tensor.scalar_type() != torch::kFloat) {
+      converted.insert(entry.key(), tensor);
+      continue;
+    }
+    if (tensor.numel() > 0 && tensor.abs().max().item<double>() > kFloat16Max) {
+      throw ModelFileError(path + ": '" + entry.key() +
+                           "' holds values beyond float16's range; keep it as trained");
+    }
+    converted.insert(entry.key(), tensor.to(torch::kHalf));
+  }
+  return converted;
+}
+
 }  // namespace
 
 void write_model_file(const std::string& path, const torch::nn::Module& module,
@@ -209,9 +229,10 @@ c10::Dict<std::string, at::Tensor> ModelFile::mean_weights(
   return weights;
 }
 
-void ModelFile::write_inference_copy(const std::string& path,
-                                     const std::vector<ModelFile>& others) const {
-  const auto weights = others.empty() ? read_weights() : mean_weights(others);
+void ModelFile::write_inference_copy(const std::string& path, const std::vector<ModelFile>& others,
+                                     StoredWeights stored) const {
+  auto weights = others.empty() ? read_weights() : mean_weights(others);
+  if (stored == StoredWeights::Float16) weights = to_float16(weights, path_);
   ModelFileContents contents = contents_;
   contents.train_state.rng_state = torch::Tensor();
   torch::serialize::OutputArchive archive;

@@ -34,6 +34,8 @@ struct ModelFileContents {
 
 constexpr int64_t kModelFileVersion = 1;
 
+enum class StoredWeights { AsTrained, Float16 };
+
 // Writes module's parameters and buffers, the contents and (when given) the optimizer to
 // path atomically: a temporary file beside it, then a rename.
 void write_model_file(const std::string& path, const torch::nn::Module& module,
@@ -67,9 +69,11 @@ class ModelFile {
   // for shipping; step, epoch and best metric stay as a record. With others, its weights are the
   // mean of this file's and theirs (checkpoint averaging: the snapshots of a run's last epochs);
   // integer buffers (batch counts) are this file's. Files whose vocabularies or tensor names or
-  // shapes differ are a ModelFileError naming the other file.
-  void write_inference_copy(const std::string& path,
-                            const std::vector<ModelFile>& others = {}) const;
+  // shapes differ are a ModelFileError naming the other file. StoredWeights::Float16 stores
+  // float32 weights as float16, about half the file; load_weights turns them back into the
+  // model's type. A weight beyond float16's range is a ModelFileError naming it.
+  void write_inference_copy(const std::string& path, const std::vector<ModelFile>& others = {},
+                            StoredWeights stored = StoredWeights::AsTrained) const;
 
  private:
   c10::Dict<std::string, at::Tensor> read_weights() const;

@@ -106,6 +106,36 @@ TEST_F(SegmentApp, ScalesRunAndBadOnesAreRefusedByValue) {
   }
 }
 
+TEST(ExportApp, BundledModelStoredAsFloat16SegmentsTheSamplesAlike) {
+  TempDir dir;
+  const std::string bundled =
+      std::string(VEDKIT_SOURCE_DIR) + "/models/segmentation_scenes_resnet18.vdk";
+  const std::string samples = std::string(VEDKIT_SOURCE_DIR) + "/datasets/samples/images";
+  auto result = run_command(app("vedkit-export") + " --half --model " + bundled + " --out " +
+                            dir.file("half.vdk"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_LT(std::filesystem::file_size(dir.file("half.vdk")),
+            std::filesystem::file_size(bundled) * 0.55);
+  for (const auto* name : {"half", "full"}) {
+    const auto model = std::string(name) == "half" ? dir.file("half.vdk") : bundled;
+    result = run_command(app("vedkit-segment") + " --model " + model + " --out " +
+                         dir.file(name) + " " + samples);
+    ASSERT_EQ(result.exit_code, 0) << result.output;
+  }
+  int64_t pixels = 0, differing = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.file("full"))) {
+    const auto file = entry.path().filename().string();
+    if (file.find("_mask.png") == std::string::npos) continue;
+    const cv::Mat full = cv::imread(entry.path().string(), cv::IMREAD_UNCHANGED);
+    const cv::Mat half = cv::imread(dir.file("half/" + file), cv::IMREAD_UNCHANGED);
+    ASSERT_EQ(half.size(), full.size()) << file;
+    pixels += full.total();
+    differing += cv::countNonZero(full != half);
+  }
+  EXPECT_GT(pixels, 30 * 128 * 128);
+  EXPECT_LT(differing, pixels / 1000) << differing << " of " << pixels << " pixels differ";
+}
+
 TEST_F(SegmentApp, EmptyFolderMissingModelAndNoInputAreErrors) {
   std::filesystem::create_directories(dir_.path() / "empty");
   auto result = run_command(segment(dir_.file("empty")));

@@ -180,6 +180,42 @@ TEST(ModelFile, InferenceCopyDropsTrainingStateOnly) {
   EXPECT_TRUE(torch::equal(copy->conv->weight, model->conv->weight));
 }
 
+TEST(ModelFile, Float16CopyHalvesTheFileAndLoadsTheRoundedWeights) {
+  testing::TempDir dir;
+  Tiny model(1024);  // large enough that the weights outweigh the archive's entries
+  model->bn->forward(torch::randn({2, 1024, 3, 3}));  // running statistics and a batch count
+  write_model_file(dir.file("full.vdk"), *model, {});
+  ModelFile::open(dir.file("full.vdk"))
+      .write_inference_copy(dir.file("half.vdk"), {}, StoredWeights::Float16);
+
+  const auto full = std::filesystem::file_size(dir.file("full.vdk"));
+  const auto half = std::filesystem::file_size(dir.file("half.vdk"));
+  EXPECT_LT(half, full * 0.6) << full << " -> " << half;
+  Tiny copy(1024);
+  ModelFile::open(dir.file("half.vdk")).load_weights(*copy);
+  EXPECT_EQ(copy->conv->weight.scalar_type(), torch::kFloat);
+  EXPECT_TRUE(
+      torch::equal(copy->conv->weight, model->conv->weight.to(torch::kHalf).to(torch::kFloat)));
+  EXPECT_FALSE(torch::equal(copy->conv->weight, model->conv->weight));  // it was rounded
+  EXPECT_TRUE(torch::equal(copy->bn->running_var,
+                           model->bn->running_var.to(torch::kHalf).to(torch::kFloat)));
+  EXPECT_EQ(copy->bn->num_batches_tracked.item<int64_t>(), 1);
+
+  torch::NoGradGuard no_grad;
+  model->head->bias.fill_(1e5);
+  write_model_file(dir.file("large.vdk"), *model, {});
+  try {
+    ModelFile::open(dir.file("large.vdk"))
+        .write_inference_copy(dir.file("bad.vdk"), {}, StoredWeights::Float16);
+    FAIL() << "1e5 does not fit float16";
+  } catch (const ModelFileError& e) {
+    EXPECT_NE(std::string(e.what()).find("'head.bias' holds values beyond float16's range"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.file("bad.vdk")));
+}
+
 }  // namespace
 }  // namespace vedkit
 
