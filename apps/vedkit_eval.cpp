@@ -30,12 +30,13 @@ at::Tensor held_out_images_of(const std::string& model_path, int64_t channels,
                               const std::vector<int64_t>& input_size) {
   auto config = vedkit::ModelFile::open(model_path).model_config();
   const auto seed = vedkit::read_runtime_options(config.section("runtime")).seed;
-  const auto options = vedkit::read_autoencoder_data_options(config.section("data"), input_size, seed);
+  const auto options =
+      vedkit::read_autoencoder_data_options(config.section("data"), input_size, seed);
   try {
     return vedkit::load_autoencoder_images(options, channels).second;
   } catch (const vedkit::DataError& error) {
-    throw vedkit::DataError(std::string(error.what()) + " (--held-out reads the data " + model_path +
-                            " was trained on; run from the folder its training ran in)");
+    throw vedkit::DataError(std::string(error.what()) + " (--held-out reads the data " +
+                            model_path + " was trained on; run from the folder its training ran in)");
   }
 }
 
@@ -55,7 +56,8 @@ int evaluate_autoencoder(const vedkit::po::variables_map& args) {
     set = vedkit::load_image_folder(args["images"].as<std::string>(), "", channels, size[0], size[1]);
     for (const auto& message : set.skipped) std::cerr << "vedkit-eval: skipped " << message << "\n";
   } else {
-    throw vedkit::po::error("an autoencoder takes --images DIR, --fashion-mnist train|test or --held-out");
+    throw vedkit::po::error(
+        "an autoencoder takes --images DIR, --fashion-mnist train|test or --held-out");
   }
   const auto scores = vedkit::score_reconstructions(model, set.images);
   const auto json = vedkit::format_reconstruction_json(scores);
@@ -142,7 +144,8 @@ int main(int argc, char** argv) {
                                                             args["masks"].as<std::string>())
                                : vedkit::pairs_from_split(args["data"].as<std::string>(),
                                                           args["split"].as<std::string>());
-    const auto result = vedkit::evaluate_pairs(model, pairs, predict, args.count("binary-masks") > 0,
+    const auto result = vedkit::evaluate_pairs(model, pairs, predict,
+                                               args.count("binary-masks") > 0,
                                                args.count("quiet") > 0);
     for (const auto& message : result.skipped) std::cerr << "vedkit-eval: skipped " << message << "\n";
     if (result.evaluated == 0) throw vedkit::DataError("no image/mask pair could be read");

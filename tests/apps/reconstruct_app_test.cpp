@@ -177,7 +177,8 @@ TEST(TrainAutoencoderApp, TrainsOnAFolderAndRejectsAnEmptyOne) {
   const auto ssim_at = result.output.find("\"ssim\": ");
   ASSERT_NE(ssim_at, std::string::npos) << result.output;
   EXPECT_NE(result.output.find("{\"images\": 3,"), std::string::npos) << result.output;
-  EXPECT_NEAR(std::stod(result.output.substr(ssim_at + 8)), best_logged_ssim, 1e-5) << result.output;
+  EXPECT_NEAR(std::stod(result.output.substr(ssim_at + 8)), best_logged_ssim, 1e-5)
+      << result.output;
   // Without the folder the run trained on, --held-out names it.
   std::filesystem::rename(dir.path() / "images", dir.path() / "moved");
   result = run_command(app("vedkit-eval") + " --model " + dir.file("run/best.vdk") + " --held-out");
