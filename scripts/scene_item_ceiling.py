@@ -10,7 +10,7 @@ CNN twice on the 60,000 training items, once on the original grey images and onc
 10,000 t10k items, and turns the alpha classifier's confusion into the per-class IoU a perfect
 segmenter that labels each item with that classifier would reach on the scenes' pixels.
 
-    /usr/bin/python3 scripts/scene_item_ceiling.py [--epochs 12] [--threads 2]
+    /usr/bin/python3 scripts/scene_item_ceiling.py [--epochs 6] [--threads 2]
 """
 import argparse
 import gzip
@@ -66,20 +66,18 @@ def augment(batch):
     return batch
 
 
-def train_and_test(train_x, train_y, test_x, test_y, epochs):
-    torch.manual_seed(0)
-    np.random.seed(0)
-    model = classifier()
-    steps = epochs * (len(train_x) // 128)
+def fit(model, train_x, train_y, augment, epochs):
+    """AdamW with a one-cycle schedule, batches of 128, label smoothing; train_x is [N, C, H, W]."""
+    batches = len(train_x) // 128
     optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=5e-4)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, 3e-3, total_steps=steps)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, 3e-3, total_steps=epochs * batches)
     for epoch in range(epochs):
         start = time.time()
         model.train()
         order = torch.randperm(len(train_x))
-        for i in range(len(train_x) // 128):
+        for i in range(batches):
             index = order[i * 128:(i + 1) * 128]
-            loss = nn.functional.cross_entropy(model(augment(train_x[index, None])), train_y[index],
+            loss = nn.functional.cross_entropy(model(augment(train_x[index])), train_y[index],
                                                label_smoothing=0.1)
             optimizer.zero_grad()
             loss.backward()
@@ -87,10 +85,20 @@ def train_and_test(train_x, train_y, test_x, test_y, epochs):
             schedule.step()
         print(f"  epoch {epoch + 1}: loss {loss.item():.3f} ({time.time() - start:.0f} s)",
               flush=True)
+
+
+def predict(model, test_x):
     model.eval()
     with torch.no_grad():
-        predicted = torch.cat([model(test_x[i:i + 1000, None]).argmax(1)
-                               for i in range(0, len(test_x), 1000)])
+        return torch.cat([model(test_x[i:i + 1000]).argmax(1) for i in range(0, len(test_x), 1000)])
+
+
+def train_and_test(train_x, train_y, test_x, test_y, epochs):
+    torch.manual_seed(0)
+    np.random.seed(0)
+    model = classifier()
+    fit(model, train_x[:, None], train_y, augment, epochs)
+    predicted = predict(model, test_x[:, None])
     confusion = torch.zeros(10, 10, dtype=torch.float64)
     confusion.index_put_((test_y, predicted), torch.ones(len(test_y), dtype=torch.float64),
                          accumulate=True)
@@ -106,7 +114,7 @@ def pixel_iou(confusion, areas):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
-    parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)

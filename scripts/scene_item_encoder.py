@@ -1,0 +1,118 @@
+#!/usr/bin/python3
+"""Can the bundled segmenter's encoder tell scene items apart, as a plain classifier?
+
+Trains a ResNet-18 of the bundled segmenter's width (24; stem 7x7 stride 2 and max-pool, so
+stride 4 as in the U-Net) with global average pooling and a linear classifier, on the 60,000
+Fashion-MNIST training items at scene scale (40 pixels, in a 48-pixel canvas), and scores it on
+the 10,000 t10k items. --items alpha: the alpha vedkit-scenes paints with, on black.
+--items rendered: that alpha blends a random colour over a random background of coarse colour
+blobs, at least 90 luminance levels from the item, with pixel noise of 1.5-4 levels, like
+datasets/scenes (whose backgrounds are richer).
+
+    /usr/bin/python3 scripts/scene_item_encoder.py --items alpha|rendered [--epochs 6]
+"""
+import argparse
+import numpy as np
+import torch
+from torch import nn
+
+import scene_item_ceiling as ceiling
+
+SIDE, CANVAS = 40, 48
+MIN_CONTRAST = 90  # kMinContrast in datasets/scenes/scene.cpp
+
+
+class BasicBlock(nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.down = None
+        if stride != 1 or cin != cout:
+            self.down = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False),
+                                      nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        y = self.bn2(self.conv2(torch.relu(self.bn1(self.conv1(x)))))
+        return torch.relu(y + (x if self.down is None else self.down(x)))
+
+
+def resnet18_classifier(in_channels, width=24):
+    layers = [nn.Conv2d(in_channels, width, 7, 2, 3, bias=False), nn.BatchNorm2d(width),
+              nn.ReLU(), nn.MaxPool2d(3, 2, 1)]
+    channels = width
+    for level, out in enumerate([width, 2 * width, 4 * width, 8 * width]):
+        layers += [BasicBlock(channels, out, 1 if level == 0 else 2), BasicBlock(out, out, 1)]
+        channels = out
+    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(channels, 10))
+
+
+def at_scene_scale(images):
+    alpha = ceiling.scene_alpha(images)[:, None]
+    alpha = nn.functional.interpolate(alpha, size=SIDE, mode="bilinear", align_corners=False)
+    margin = (CANVAS - SIDE) // 2
+    return nn.functional.pad(alpha, (margin,) * 4)
+
+
+def luminance(rgb):
+    return 0.299 * rgb[:, 0] + 0.587 * rgb[:, 1] + 0.114 * rgb[:, 2]
+
+
+def rendered(alpha, generator):
+    count = len(alpha)
+
+    def uniform(*shape):
+        return torch.rand(*shape, generator=generator)
+
+    blobs = (uniform(count, 3, 4, 4) * 120 - 60) * (uniform(count, 1, 1, 1) < 0.6)
+    background = (uniform(count, 3, 1, 1) * 255 + nn.functional.interpolate(
+        blobs, size=CANVAS, mode="bilinear", align_corners=False)).clamp(0, 255)
+    under = luminance(background.mean((2, 3), keepdim=True)).flatten()
+    colour = uniform(count, 3, 1, 1) * 255
+    for _ in range(32):
+        redraw = (luminance(colour).flatten() - under).abs() < MIN_CONTRAST
+        if not redraw.any():
+            break
+        colour[redraw] = uniform(int(redraw.sum()), 3, 1, 1) * 255
+    noise = torch.randn(count, 3, CANVAS, CANVAS, generator=generator) * (
+        1.5 + 2.5 * uniform(count, 1, 1, 1))
+    image = (background * (1 - alpha) + colour * alpha + noise).clamp(0, 255)
+    return (image / 255 - 0.5) / 0.25
+
+
+def augment(batch):
+    padded = nn.functional.pad(batch, (4, 4, 4, 4))
+    dx, dy = np.random.randint(0, 9, 2)
+    batch = padded[:, :, dy:dy + CANVAS, dx:dx + CANVAS]
+    flip = torch.rand(batch.shape[0]) < 0.5
+    batch[flip] = batch[flip].flip(-1)
+    return batch
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
+    parser.add_argument("--items", choices=["alpha", "rendered"], required=True)
+    parser.add_argument("--epochs", type=int, default=6)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    generator = torch.Generator().manual_seed(1)
+    train_x, train_y = ceiling.load("train")
+    test_x, test_y = ceiling.load("test")
+    train_x, test_x = at_scene_scale(train_x), at_scene_scale(test_x)
+    if args.items == "rendered":
+        train_x, test_x = rendered(train_x, generator), rendered(test_x, generator)
+    torch.manual_seed(0)
+    np.random.seed(0)
+    model = resnet18_classifier(train_x.shape[1])
+    ceiling.fit(model, train_x, train_y, augment, args.epochs)
+    predicted = ceiling.predict(model, test_x)
+    print(f"{args.items} items at {SIDE} px: accuracy {100 * (predicted == test_y).double().mean():.2f}")
+    for k, name in enumerate(ceiling.CLASSES):
+        print(f"  {name:<11} {100 * (predicted[test_y == k] == k).double().mean():6.2f}")
+
+
+if __name__ == "__main__":
+    main()
