@@ -56,11 +56,13 @@ def classifier():
                          nn.Flatten(), nn.Dropout(0.2), nn.Linear(128, 10))
 
 
-def augment(batch):
-    # Random shifts of up to 2 pixels and horizontal flips, as Fashion-MNIST classifiers train.
-    padded = nn.functional.pad(batch, (2, 2, 2, 2))
-    dx, dy = np.random.randint(0, 5, 2)
-    batch = padded[:, :, dy:dy + 28, dx:dx + 28]
+def shifted_and_flipped(batch, shift):
+    """Random shifts of up to `shift` pixels and horizontal flips, as Fashion-MNIST classifiers
+    train; one shift per batch."""
+    size = batch.shape[-1]
+    padded = nn.functional.pad(batch, (shift,) * 4)
+    dx, dy = np.random.randint(0, 2 * shift + 1, 2)
+    batch = padded[:, :, dy:dy + size, dx:dx + size]
     flip = torch.rand(batch.shape[0]) < 0.5
     batch[flip] = batch[flip].flip(-1)
     return batch
@@ -97,7 +99,7 @@ def train_and_test(train_x, train_y, test_x, test_y, epochs):
     torch.manual_seed(0)
     np.random.seed(0)
     model = classifier()
-    fit(model, train_x[:, None], train_y, augment, epochs)
+    fit(model, train_x[:, None], train_y, lambda batch: shifted_and_flipped(batch, 2), epochs)
     predicted = predict(model, test_x[:, None])
     confusion = torch.zeros(10, 10, dtype=torch.float64)
     confusion.index_put_((test_y, predicted), torch.ones(len(test_y), dtype=torch.float64),
@@ -121,8 +123,8 @@ def main():
     train_x, train_y = load("train")
     test_x, test_y = load("test")
     test_alpha = scene_alpha(test_x)
-    areas = torch.tensor([float((test_alpha[test_y == c] > MASK_ALPHA).double().sum(dim=(1, 2)).mean())
-                          for c in range(10)], dtype=torch.float64)
+    mask_pixels = (test_alpha > MASK_ALPHA).double().sum(dim=(1, 2))
+    areas = torch.stack([mask_pixels[test_y == c].mean() for c in range(10)])
     results = {}
     for name, transform in [("grey", lambda x: x), ("scene alpha", scene_alpha)]:
         print(f"{name} items:", flush=True)

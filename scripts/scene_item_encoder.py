@@ -82,15 +82,6 @@ def rendered(alpha, generator):
     return (image / 255 - 0.5) / 0.25
 
 
-def augment(batch):
-    padded = nn.functional.pad(batch, (4, 4, 4, 4))
-    dx, dy = np.random.randint(0, 9, 2)
-    batch = padded[:, :, dy:dy + CANVAS, dx:dx + CANVAS]
-    flip = torch.rand(batch.shape[0]) < 0.5
-    batch[flip] = batch[flip].flip(-1)
-    return batch
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--items", choices=["alpha", "rendered"], required=True)
@@ -107,9 +98,11 @@ def main():
     torch.manual_seed(0)
     np.random.seed(0)
     model = resnet18_classifier(train_x.shape[1])
-    ceiling.fit(model, train_x, train_y, augment, args.epochs)
+    ceiling.fit(model, train_x, train_y, lambda batch: ceiling.shifted_and_flipped(batch, 4),
+                args.epochs)
     predicted = ceiling.predict(model, test_x)
-    print(f"{args.items} items at {SIDE} px: accuracy {100 * (predicted == test_y).double().mean():.2f}")
+    accuracy = 100 * (predicted == test_y).double().mean()
+    print(f"{args.items} items at {SIDE} px: accuracy {accuracy:.2f}")
     for k, name in enumerate(ceiling.CLASSES):
         print(f"  {name:<11} {100 * (predicted[test_y == k] == k).double().mean():6.2f}")
 

@@ -44,7 +44,8 @@ def main():
     parser.add_argument("--predicted", required=True, help="vedkit-segment's STEM_mask.png")
     parser.add_argument("--list", required=True, help="file of stems, one per line")
     parser.add_argument("--classes", help="file of class names, one per line (background first)")
-    parser.add_argument("--min-pixels", type=int, default=50, help="smallest region that is an item")
+    parser.add_argument("--min-pixels", type=int, default=50,
+                        help="smallest region that is an item")
     args = parser.parse_args()
     stems = [line.strip() for line in open(args.list) if line.strip()]
     names = [line.strip() for line in open(args.classes)] if args.classes else None
@@ -74,7 +75,8 @@ def main():
                 items[label, vote] += 1
         for kind, guess in [("as predicted", predicted), ("perfect classes", true_classes),
                             ("perfect boundaries", true_boundaries)]:
-            np.add.at(confusion[kind], (truth.ravel(), guess.ravel()), 1)
+            confusion[kind] += np.bincount((truth * count + guess).ravel(),
+                                           minlength=count * count).reshape(count, count)
     present = np.flatnonzero(confusion["as predicted"].sum(1))
     names = names or [str(k) for k in range(count)]
     print(f"{len(stems)} images, {int(items.sum())} items")
