@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <tuple>
 
 #include "core/error.h"
 
@@ -25,7 +26,7 @@ TEST(SegmentationLoss, IgnoredPixelsCountInNoTerm) {
   changed[0][1][1] = 255;
   auto other = logits.clone();
   other[0].select(1, 1).select(1, 1).fill_(50);  // only the pixel ignored in `changed`
-  for (const auto* type : {"cross_entropy", "dice", "focal"}) {
+  for (const auto* type : {"cross_entropy", "dice", "focal", "region_cross_entropy"}) {
     SegmentationLossTerm term;
     term.type = type;
     SegmentationLossOptions options;
@@ -55,6 +56,30 @@ TEST(SegmentationLoss, DiceOfAConfidentCorrectPredictionIsNearZero) {
   const auto two = torch::tensor({0, 1}).reshape({1, 1, 2});
   // Per class: intersection 0.5, cardinality 1 + 1 = 2, dice 0.5.
   EXPECT_NEAR(soft_dice_loss(half, two, 255).item<double>(), 0.5, 1e-5);
+}
+
+TEST(SegmentationLoss, RegionCrossEntropyScoresEachRegionsMeanLogits) {
+  // Image 0: class 0 on the left column, class 2 on the right; image 1: all class 1.
+  auto target = torch::tensor({0, 2, 0, 2, 1, 1, 1, 1}).reshape({2, 2, 2});
+  auto logits = torch::randn({2, 3, 2, 2});
+  double expected = 0;
+  for (const auto& [image, column, cls] : {std::tuple{0, 0, 0}, std::tuple{0, 1, 2}}) {
+    const auto mean = logits[image].select(2, column).mean(1);  // [K]
+    expected -= mean.log_softmax(0)[cls].item<double>();
+  }
+  expected -= logits[1].mean({1, 2}).log_softmax(0)[1].item<double>();
+  EXPECT_NEAR(region_cross_entropy(logits, target, 255).item<double>(), expected / 3, 1e-5);
+
+  // Every pixel scored alone would differ: only the mean of a region counts.
+  auto shifted = logits.clone();
+  shifted[1][1][0][0] += 2;
+  shifted[1][1][1][1] -= 2;
+  EXPECT_NEAR(region_cross_entropy(shifted, target, 255).item<double>(), expected / 3, 1e-5);
+  EXPECT_GT(std::abs(weighted_cross_entropy(shifted, target, SegmentationLossTerm{}, 255).item<double>() -
+                     weighted_cross_entropy(logits, target, SegmentationLossTerm{}, 255).item<double>()),
+            1e-3);
+
+  EXPECT_EQ(region_cross_entropy(logits, torch::full({2, 2, 2}, 255, torch::kLong), 255).item<double>(), 0);
 }
 
 TEST(SegmentationLoss, ClassWeightsAndSumsAreApplied) {

@@ -23,7 +23,7 @@ SegmentationLossOptions read_segmentation_loss_options(ConfigSection train, int6
   options.terms.clear();
   for (auto& section : sections) {
     SegmentationLossTerm term;
-    term.type = section.get_string("type", std::nullopt, {"cross_entropy", "dice", "focal"});
+    term.type = section.get_string("type", std::nullopt, {"cross_entropy", "dice", "focal", "region_cross_entropy"});
     term.weight = section.get_real("weight", 1.0, {0.0, 1e6});
     if (term.type == "cross_entropy") {
       term.class_weights = section.get_reals("class_weights", std::vector<double>{}, {0.0, 1e6});
@@ -72,6 +72,22 @@ at::Tensor focal_loss(const at::Tensor& logits, const at::Tensor& target, double
   return (loss * mask).sum() / mask.sum().clamp_min(1);
 }
 
+at::Tensor region_cross_entropy(const at::Tensor& logits, const at::Tensor& target,
+                                int64_t ignore_index) {
+  const auto [classes, valid] = labelled(target, ignore_index);
+  const int64_t num_classes = logits.size(1);
+  const auto members = (F::one_hot(classes, num_classes) * valid.squeeze(1).unsqueeze(-1))
+                           .flatten(1, 2).to(logits.scalar_type());                 // [B, HW, R]
+  const auto sums = logits.flatten(2).bmm(members).transpose(1, 2);                 // [B, R, K]
+  const auto counts = members.sum(1);                                                // [B, R]
+  const auto present = (counts > 0).flatten();
+  const auto pooled = (sums / counts.clamp_min(1).unsqueeze(-1)).flatten(0, 1).index({present});
+  const auto region_class = torch::arange(num_classes, target.options()).repeat(logits.size(0));
+  const auto summed = F::cross_entropy(pooled, region_class.index({present}),
+                                       F::CrossEntropyFuncOptions().reduction(torch::kSum));
+  return summed / present.sum().clamp_min(1);
+}
+
 at::Tensor segmentation_loss(const at::Tensor& logits, const at::Tensor& target,
                              const SegmentationLossOptions& options) {
   at::Tensor total = torch::zeros({}, logits.options());
@@ -81,6 +97,8 @@ at::Tensor segmentation_loss(const at::Tensor& logits, const at::Tensor& target,
       value = weighted_cross_entropy(logits, target, term, options.ignore_index);
     } else if (term.type == "dice") {
       value = soft_dice_loss(logits, target, options.ignore_index);
+    } else if (term.type == "region_cross_entropy") {
+      value = region_cross_entropy(logits, target, options.ignore_index);
     } else {
       value = focal_loss(logits, target, term.gamma, options.ignore_index);
     }
