@@ -53,6 +53,7 @@ def main():
     confusion = {kind: np.zeros((count, count)) for kind in
                  ("as predicted", "perfect classes", "perfect boundaries")}
     items = np.zeros((count, count))
+    by_side = {}  # the longest side of an item's box, in pixels, rounded down to 8: [right, all]
     near = np.ones((5, 5), bool)
     for stem in stems:
         truth = read_mask(f"{args.masks}/{stem}.png")
@@ -73,6 +74,11 @@ def main():
             true_classes[ndimage.binary_dilation(inside, structure=near) & (predicted > 0)] = label
             if inside.sum() >= args.min_pixels:
                 items[label, vote] += 1
+                rows, columns = np.nonzero(inside)
+                side = max(np.ptp(rows), np.ptp(columns)) + 1
+                tally = by_side.setdefault(side // 8 * 8, [0, 0])
+                tally[0] += vote == label
+                tally[1] += 1
         for kind, guess in [("as predicted", predicted), ("perfect classes", true_classes),
                             ("perfect boundaries", true_boundaries)]:
             confusion[kind] += np.bincount((truth * count + guess).ravel(),
@@ -90,6 +96,10 @@ def main():
         print(f"{k:>2} {names[k]:<9}{accuracy:7.1f}" +
               "".join(f"{int(items[k, j]):6d}" for j in [0] + found))
     print(f"item accuracy {100 * np.trace(items) / items.sum():.2f}")
+    print("\nitem accuracy by the longest side of its box (pixels)")
+    for side in sorted(by_side):
+        right, total = by_side[side]
+        print(f"{side:>3}-{side + 7:<3} {100 * right / total:6.1f} of {total}")
 
 
 if __name__ == "__main__":
