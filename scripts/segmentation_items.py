@@ -11,7 +11,8 @@ prints, over the listed images:
   pixels have, so only the classes are the model's;
 - each item's class as that majority vote: accuracy per class and the confusion of items.
   Regions under --min-pixels (specks and broken-off bits of an item's rim) count in the mIoU
-  figures but not as items.
+  figures but not as items;
+- item accuracy by the longest side of the item's box, in steps of 8 pixels.
 
     build/apps/vedkit-segment --model M --out PRED IMAGES...
     /usr/bin/python3 scripts/segmentation_items.py --masks data/scenes/masks --predicted PRED \
