@@ -13,6 +13,13 @@ std::pair<at::Tensor, at::Tensor> labelled(const at::Tensor& target, int64_t ign
   return {target.masked_fill(~valid, 0), valid.unsqueeze(1)};
 }
 
+// [B, H, W, K] one-hot of the target's classes, all zero at ignored pixels.
+at::Tensor labelled_one_hot(const at::Tensor& target, int64_t num_classes, int64_t ignore_index,
+                            at::ScalarType type) {
+  const auto [classes, valid] = labelled(target, ignore_index);
+  return (F::one_hot(classes, num_classes) * valid.permute({0, 2, 3, 1})).to(type);
+}
+
 }  // namespace
 
 SegmentationLossOptions read_segmentation_loss_options(ConfigSection train, int64_t num_classes) {
@@ -23,7 +30,8 @@ SegmentationLossOptions read_segmentation_loss_options(ConfigSection train, int6
   options.terms.clear();
   for (auto& section : sections) {
     SegmentationLossTerm term;
-    term.type = section.get_string("type", std::nullopt, {"cross_entropy", "dice", "focal", "region_cross_entropy"});
+    term.type = section.get_string("type", std::nullopt,
+                                   {"cross_entropy", "dice", "focal", "region_cross_entropy"});
     term.weight = section.get_real("weight", 1.0, {0.0, 1e6});
     if (term.type == "cross_entropy") {
       term.class_weights = section.get_reals("class_weights", std::vector<double>{}, {0.0, 1e6});
@@ -51,10 +59,10 @@ at::Tensor weighted_cross_entropy(const at::Tensor& logits, const at::Tensor& ta
 }
 
 at::Tensor soft_dice_loss(const at::Tensor& logits, const at::Tensor& target, int64_t ignore_index) {
-  const auto [classes, valid] = labelled(target, ignore_index);
-  const auto mask = valid.to(logits.scalar_type());
+  const auto mask = labelled(target, ignore_index).second.to(logits.scalar_type());
   const auto probabilities = logits.softmax(1) * mask;                          // [B, K, H, W]
-  const auto one_hot = F::one_hot(classes, logits.size(1)).permute({0, 3, 1, 2}).to(logits.scalar_type()) * mask;
+  const auto one_hot = labelled_one_hot(target, logits.size(1), ignore_index, logits.scalar_type())
+                           .permute({0, 3, 1, 2});
   const std::vector<int64_t> dims = {0, 2, 3};
   const auto intersection = (probabilities * one_hot).sum(dims);               // [K]
   const auto cardinality = (probabilities + one_hot).sum(dims);
@@ -74,10 +82,9 @@ at::Tensor focal_loss(const at::Tensor& logits, const at::Tensor& target, double
 
 at::Tensor region_cross_entropy(const at::Tensor& logits, const at::Tensor& target,
                                 int64_t ignore_index) {
-  const auto [classes, valid] = labelled(target, ignore_index);
   const int64_t num_classes = logits.size(1);
-  const auto members = (F::one_hot(classes, num_classes) * valid.squeeze(1).unsqueeze(-1))
-                           .flatten(1, 2).to(logits.scalar_type());                 // [B, HW, R]
+  const auto members = labelled_one_hot(target, num_classes, ignore_index, logits.scalar_type())
+                           .flatten(1, 2);                                         // [B, HW, R]
   const auto sums = logits.flatten(2).bmm(members).transpose(1, 2);                 // [B, R, K]
   const auto counts = members.sum(1);                                                // [B, R]
   const auto present = (counts > 0).flatten();

@@ -36,7 +36,8 @@ at::Tensor focal_loss(const at::Tensor& logits, const at::Tensor& target, double
                       int64_t ignore_index);
 // Cross-entropy of each region's mean logits against its class, where a region is all the
 // pixels of one class in one image; the mean over the regions present. Per-pixel losses weigh
-// a large item more than a small one and never ask for one answer per item; this does both.
+// a large item more than a small one and never ask for one answer per item; this weighs every
+// region alike and asks each for one answer.
 at::Tensor region_cross_entropy(const at::Tensor& logits, const at::Tensor& target,
                                 int64_t ignore_index);
 at::Tensor segmentation_loss(const at::Tensor& logits, const at::Tensor& target,
