@@ -12,29 +12,66 @@ namespace {
 
 using testing::TempDir;
 
-std::shared_ptr<ResNetEncoderImpl> resnet(int64_t depth, int64_t in_channels = 3) {
+std::shared_ptr<ResNetEncoderImpl> resnet(int64_t depth, int64_t in_channels = 3,
+                                          int64_t stem_stride = 4) {
   ResNetOptions options;
   options.depth = depth;
   options.in_channels = in_channels;
+  options.stem_stride = stem_stride;
   return std::make_shared<ResNetEncoderImpl>(options);
 }
 
+std::vector<int64_t> strides(const ResNetEncoderImpl& encoder) {
+  std::vector<int64_t> result;
+  for (const auto& level : encoder.pyramid()) result.push_back(level.stride);
+  return result;
+}
+
 TEST(ResNetEncoder, DeclaredPyramidMatchesOutputs) {
-  for (int64_t depth : {18, 34, 50}) {
-    auto encoder = resnet(depth, 1);
-    encoder->eval();
-    torch::NoGradGuard no_grad;
-    const auto levels = encoder->forward(torch::randn({2, 1, 64, 96}));
-    ASSERT_EQ(levels.size(), encoder->pyramid().size());
-    for (size_t i = 0; i < levels.size(); ++i) {
-      const auto& level = encoder->pyramid()[i];
-      EXPECT_EQ(levels[i].sizes(), (torch::IntArrayRef{2, level.channels, 64 / level.stride,
-                                                       96 / level.stride}))
-          << "depth " << depth << " level " << i;
+  for (int64_t stem_stride : {4, 2}) {
+    for (int64_t depth : {18, 34, 50}) {
+      auto encoder = resnet(depth, 1, stem_stride);
+      encoder->eval();
+      torch::NoGradGuard no_grad;
+      const auto levels = encoder->forward(torch::randn({2, 1, 64, 96}));
+      ASSERT_EQ(levels.size(), encoder->pyramid().size());
+      for (size_t i = 0; i < levels.size(); ++i) {
+        const auto& level = encoder->pyramid()[i];
+        EXPECT_EQ(levels[i].sizes(), (torch::IntArrayRef{2, level.channels, 64 / level.stride,
+                                                         96 / level.stride}))
+            << "depth " << depth << " stem_stride " << stem_stride << " level " << i;
+      }
     }
   }
   EXPECT_EQ(resnet(50)->pyramid().back().channels, 2048);
   EXPECT_EQ(resnet(18)->pyramid().back().channels, 512);
+}
+
+TEST(ResNetEncoder, StrideTwoStemDropsTheMaxPoolAndKeepsTheParameters) {
+  auto pooled = resnet(18);
+  auto unpooled = resnet(18, 3, 2);
+  EXPECT_EQ(strides(*pooled), (std::vector<int64_t>{2, 4, 8, 16, 32}));
+  EXPECT_EQ(strides(*unpooled), (std::vector<int64_t>{2, 2, 4, 8, 16}));
+  EXPECT_EQ(pooled->size_multiple(), 32);
+  EXPECT_EQ(unpooled->size_multiple(), 16);
+  const auto pooled_parameters = pooled->named_parameters();
+  const auto unpooled_parameters = unpooled->named_parameters();
+  ASSERT_EQ(pooled_parameters.size(), unpooled_parameters.size());
+  for (size_t i = 0; i < pooled_parameters.size(); ++i) {
+    EXPECT_EQ(pooled_parameters[i].key(), unpooled_parameters[i].key());
+    EXPECT_EQ(pooled_parameters[i].value().sizes(), unpooled_parameters[i].value().sizes());
+  }
+  // With the same weights the stems agree, and layer1 runs at the stem's resolution.
+  torch::NoGradGuard no_grad;
+  for (size_t i = 0; i < pooled_parameters.size(); ++i) {
+    unpooled_parameters[i].value().copy_(pooled_parameters[i].value());
+  }
+  pooled->eval();
+  unpooled->eval();
+  const auto image = torch::rand({1, 3, 64, 64});
+  const auto a = pooled->forward(image), b = unpooled->forward(image);
+  EXPECT_LT(testing::max_abs_diff(a[0], b[0]), 1e-6);
+  EXPECT_EQ(b[1].sizes(), (torch::IntArrayRef{1, 64, 32, 32}));
 }
 
 TEST(ResNetEncoder, TokensFlattenTheCoarsestLevel) {
@@ -72,6 +109,15 @@ TEST(ResNetEncoder, ConfigRejectsBadDepthAndChannels) {
   auto channels = Config::from_text("encoder: {in_channels: 0}\n", "e.yaml");
   auto channels_section = channels.section("encoder");
   EXPECT_THROW(read_resnet_options(channels_section), ConfigError);
+  for (const char* stem : {"1", "3", "8"}) {
+    auto stem_config =
+        Config::from_text(std::string("encoder: {stem_stride: ") + stem + "}\n", "e.yaml");
+    auto stem_section = stem_config.section("encoder");
+    EXPECT_THROW(read_resnet_options(stem_section), ConfigError) << stem;
+  }
+  auto good = Config::from_text("encoder: {stem_stride: 2}\n", "e.yaml");
+  auto good_section = good.section("encoder");
+  EXPECT_EQ(read_resnet_options(good_section).stem_stride, 2);
 }
 
 class ResNetParity : public ::testing::TestWithParam<int64_t> {};

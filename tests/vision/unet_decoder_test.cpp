@@ -23,7 +23,8 @@ TEST(UnetDecoder, BlockCountFollowsThePyramid) {
 
 TEST(SegmentationModel, LogitsAtInputResolutionForEachEncoder) {
   const std::vector<std::string> encoders = {
-      "{type: resnet, depth: 18, width: 16}", "{type: resnet, depth: 50, width: 8, in_channels: 1}",
+      "{type: resnet, depth: 18, width: 16}", "{type: resnet, depth: 18, width: 8, stem_stride: 2}",
+      "{type: resnet, depth: 50, width: 8, in_channels: 1}",
       "{type: vit, preset: tiny, depth: 4}"};
   for (const auto& encoder : encoders) {
     auto model = model_from("model:\n  encoder: " + encoder +

@@ -5,17 +5,7 @@
 #include "vision/decoders/unet/unet_decoder.h"
 
 namespace vedkit {
-namespace {
-
 namespace nn = torch::nn;
-
-int64_t doublings(int64_t stride) {
-  int64_t count = 0;
-  for (int64_t s = stride; s > 1; s /= 2) ++count;
-  return count;
-}
-
-}  // namespace
 
 ReconstructionDecoderOptions read_reconstruction_decoder_options(ConfigSection& section,
                                                                  const PyramidLevel& bottleneck) {
@@ -28,7 +18,7 @@ ReconstructionDecoderOptions read_reconstruction_decoder_options(ConfigSection& 
     if ((start & (start - 1)) != 0) section.fail("start_stride", "expected a power of 2");
     options.start_stride = start;
   }
-  const int64_t blocks = doublings(start);
+  const int64_t blocks = doublings_to_full_resolution(start);
   auto fallback = options.channels;
   fallback.resize(blocks, fallback.back());
   options.channels = section.get_ints("channels", fallback, {1, 4096});

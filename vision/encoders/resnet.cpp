@@ -24,6 +24,8 @@ ResNetOptions read_resnet_options(ConfigSection& section) {
   }
   options.in_channels = section.get_int("in_channels", options.in_channels, {1, 64});
   options.width = section.get_int("width", options.width, {8, 256});
+  options.stem_stride = section.get_int("stem_stride", options.stem_stride, {2, 4});
+  if (options.stem_stride == 3) section.fail("stem_stride", "expected 2 (no max-pool) or 4");
   return options;
 }
 
@@ -74,7 +76,10 @@ ResNetEncoderImpl::ResNetEncoderImpl(const ResNetOptions& options) : options_(op
   conv1 = register_module(
       "conv1", nn::Conv2d(nn::Conv2dOptions(options.in_channels, options.width, 7).stride(2).padding(3).bias(false)));
   bn1 = register_module("bn1", nn::BatchNorm2d(options.width));
-  maxpool = register_module("maxpool", nn::MaxPool2d(nn::MaxPool2dOptions(3).stride(2).padding(1)));
+  if (options.stem_stride == 4) {
+    maxpool =
+        register_module("maxpool", nn::MaxPool2d(nn::MaxPool2dOptions(3).stride(2).padding(1)));
+  }
   pyramid_.push_back({options.width, 2});
 
   int64_t channels = options.width;
@@ -88,7 +93,7 @@ ResNetEncoderImpl::ResNetEncoderImpl(const ResNetOptions& options) : options_(op
       layer->push_back(block);
     }
     layers_.push_back(register_module("layer" + std::to_string(stage + 1), layer));
-    pyramid_.push_back({channels, 4LL << stage});
+    pyramid_.push_back({channels, options.stem_stride << stage});
   }
 }
 
@@ -99,7 +104,7 @@ std::vector<torch::Tensor> ResNetEncoderImpl::forward(const torch::Tensor& image
   std::vector<torch::Tensor> levels;
   auto x = torch::relu(conv_bn(images, conv1, bn1, folded_));  // [B, width, H/2, W/2]
   levels.push_back(x);
-  x = maxpool->forward(x);
+  if (maxpool) x = maxpool->forward(x);
   for (auto& layer : layers_) {
     x = layer->forward(x);
     levels.push_back(x);

@@ -15,6 +15,9 @@ struct ResNetOptions {
   int64_t depth = 18;  // 18 | 34 | 50
   int64_t in_channels = 3;
   int64_t width = 64;  // channels of the stem and layer1; torchvision's is 64
+  // 4: torchvision's stem (7x7 stride-2 conv, then a stride-2 max-pool). 2: no max-pool, so
+  // layer1..layer4 keep twice the detail of small objects, at about four times their compute.
+  int64_t stem_stride = 4;
 };
 
 ResNetOptions read_resnet_options(ConfigSection& section);
@@ -38,14 +41,15 @@ class ResidualBlockImpl : public torch::nn::Module {
 TORCH_MODULE(ResidualBlock);
 
 // ResNet-18/34/50 without its classifier. Pyramid: the stem (stride 2) and layer1..layer4
-// (strides 4, 8, 16, 32).
+// (strides 4, 8, 16, 32; with stem_stride 2: 2, 4, 8, 16). Both stems have the same parameters,
+// so a file trained with one loads into the other.
 class ResNetEncoderImpl : public EncoderImpl {
  public:
   explicit ResNetEncoderImpl(const ResNetOptions& options);
 
   const std::vector<PyramidLevel>& pyramid() const override { return pyramid_; }
   int64_t in_channels() const override { return options_.in_channels; }
-  int64_t size_multiple() const override { return 32; }
+  int64_t size_multiple() const override { return pyramid_.back().stride; }
   std::vector<torch::Tensor> forward(const torch::Tensor& images) override;
   void fold_for_inference() override;
   std::string load_torchvision(const StateDict& state) override;

@@ -14,13 +14,13 @@ nn::Conv2d conv3x3(int64_t in, int64_t out) {
   return nn::Conv2d(nn::Conv2dOptions(in, out, 3).padding(1).bias(false));
 }
 
+}  // namespace
+
 int64_t doublings_to_full_resolution(int64_t stride) {
   int64_t count = 0;
   for (int64_t s = stride; s > 1; s /= 2) ++count;
   return count;
 }
-
-}  // namespace
 
 int64_t unet_block_count(const std::vector<PyramidLevel>& pyramid) {
   return static_cast<int64_t>(pyramid.size()) - 1 +

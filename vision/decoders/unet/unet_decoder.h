@@ -20,6 +20,9 @@ struct UnetDecoderOptions {
 UnetDecoderOptions read_unet_decoder_options(ConfigSection& section,
                                              const std::vector<PyramidLevel>& pyramid);
 
+// How many x2 upsamplings take a map at `stride` back to the input's resolution.
+int64_t doublings_to_full_resolution(int64_t stride);
+
 // How many blocks a pyramid needs: one per level finer than the coarsest, then one per
 // doubling from the finest stride down to 1.
 int64_t unet_block_count(const std::vector<PyramidLevel>& pyramid);
