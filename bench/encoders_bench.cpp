@@ -18,6 +18,7 @@ namespace {
 
 std::string encoder_yaml(const std::string& name) {
   if (name == "resnet18") return "type: resnet\ndepth: 18\n";
+  if (name == "resnet18_stem2") return "type: resnet\ndepth: 18\nstem_stride: 2\n";
   if (name == "resnet34") return "type: resnet\ndepth: 34\n";
   if (name == "resnet50") return "type: resnet\ndepth: 50\n";
   if (name == "vit_tiny") return "type: vit\npreset: tiny\n";
@@ -31,7 +32,7 @@ int main(int argc, char** argv) {
   po::options_description options("bench-encoders");
   options.add_options()
       ("encoder", po::value<std::string>()->default_value("resnet18"),
-       "resnet18 | resnet34 | resnet50 | vit_tiny | vit_b_16")
+       "resnet18 | resnet18_stem2 (no max-pool) | resnet34 | resnet50 | vit_tiny | vit_b_16")
       ("batch", po::value<int64_t>()->default_value(1), "images per forward pass")
       ("size", po::value<int64_t>()->default_value(224), "input height and width")
       ("seconds", po::value<double>()->default_value(5.0), "time spent measuring")

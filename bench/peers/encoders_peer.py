@@ -14,7 +14,9 @@ from timing import count_flops, time_passes
 
 def build(name):
     if name.startswith("resnet"):
-        model = getattr(torchvision.models, name)(weights=None)
+        model = getattr(torchvision.models, name.removesuffix("_stem2"))(weights=None)
+        if name.endswith("_stem2"):
+            model.maxpool = torch.nn.Identity()
         body = torch.nn.Sequential(*list(model.children())[:-2])  # no avgpool / fc
         return body, body
     if name == "vit_tiny":
