@@ -5,6 +5,7 @@
 #include "vision/decoders/unet/unet_decoder.h"
 
 namespace vedkit {
+
 namespace nn = torch::nn;
 
 ReconstructionDecoderOptions read_reconstruction_decoder_options(ConfigSection& section,

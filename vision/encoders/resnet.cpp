@@ -24,8 +24,10 @@ ResNetOptions read_resnet_options(ConfigSection& section) {
   }
   options.in_channels = section.get_int("in_channels", options.in_channels, {1, 64});
   options.width = section.get_int("width", options.width, {8, 256});
-  options.stem_stride = section.get_int("stem_stride", options.stem_stride, {2, 4});
-  if (options.stem_stride == 3) section.fail("stem_stride", "expected 2 (no max-pool) or 4");
+  options.stem_stride = section.get_int("stem_stride", options.stem_stride);
+  if (options.stem_stride != 2 && options.stem_stride != 4) {
+    section.fail("stem_stride", "expected 2 (no max-pool) or 4");
+  }
   return options;
 }
 
