@@ -8,7 +8,11 @@ import subprocess
 
 def run_measured(command):
     """Runs command; returns (stdout's last line split into floats, peak RSS in MiB)."""
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    except FileNotFoundError:
+        raise SystemExit(f"{command[0]}: no such program; build first (bash scripts/setup.sh) "
+                         "or pass --build") from None
     _, status, usage = os.wait4(process.pid, 0)
     stdout, stderr = process.stdout.read(), process.stderr.read()
     if status != 0:
@@ -25,19 +29,31 @@ def cpu_name():
     return platform.processor()
 
 
-def default_peak_gflops():
-    """FP32 FMA peak of the two cores, as measured in ../shared/NOTES.md."""
-    return 370.0 if "Intel" in cpu_name() else 530.0
+def measured_peak_gflops(build):
+    """This CPU's FP32 FMA peak on all its threads, measured now by bench/fp32-peak."""
+    values, _ = run_measured([os.path.join(build, "bench", "fp32-peak")])
+    return values[0]
+
+
+class DriverArguments(argparse.ArgumentParser):
+    """Parses the options every bench driver takes; without --peak-gflops, measures the peak."""
+
+    def parse_args(self, *args, **kwargs):
+        parsed = super().parse_args(*args, **kwargs)
+        if parsed.peak_gflops is None:
+            parsed.peak_gflops = measured_peak_gflops(parsed.build)
+        return parsed
 
 
 def driver_arguments():
     """An argument parser with the options every bench driver takes; each adds its own."""
-    parser = argparse.ArgumentParser()
+    parser = DriverArguments()
     here = os.path.dirname(os.path.abspath(__file__))
     parser.add_argument("--build", default=os.path.join(here, "..", "build"))
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--repeats", type=int, default=3, help="runs of each side, alternated")
-    parser.add_argument("--peak-gflops", type=float, default=default_peak_gflops())
+    parser.add_argument("--peak-gflops", type=float, default=None,
+                        help="FP32 peak to divide by (default: measured by bench/fp32-peak)")
     return parser
 
 
