@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "core/interrupt.h"
 #include "core/metrics_log.h"
+#include "core/precision.h"
 #include "core/progress.h"
 
 namespace vedkit {
@@ -30,6 +31,7 @@ TrainerOptions read_trainer_options(ConfigSection train) {
   options.grad_clip = train.get_real("grad_clip", options.grad_clip, {0.0, 1e6});
   options.encoder_lr_scale =
       train.get_real("encoder_lr_scale", options.encoder_lr_scale, {0.0, 100.0});
+  options.precision = train.get_string("precision", options.precision, {"float32", "bfloat16"});
   options.out_dir = train.get_string("out_dir", options.out_dir);
   options.log_file = train.get_string("log_file", options.log_file);
   options.preview = train.get_bool("preview", options.preview);
@@ -151,7 +153,11 @@ TrainResult train(TrainingTask& task, const TrainerOptions& options, const std::
       groups[0].options().set_lr(lr);
       if (groups.size() > 1) groups[1].options().set_lr(lr * options.encoder_lr_scale);
       optimizer->zero_grad();
-      const at::Tensor loss = task.train_step(logs);
+      at::Tensor loss;
+      {
+        MixedPrecisionScope mixed_precision(options.precision);
+        loss = task.train_step(logs);
+      }
       if (!std::isfinite(loss.item<double>())) {
         throw Error("training diverged (loss is " + std::to_string(loss.item<double>()) +
                     ") at step " + std::to_string(state.step) + "; lower train.lr; " +

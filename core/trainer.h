@@ -44,6 +44,8 @@ struct TrainerOptions {
   // Multiplies the learning rate of the parameters named "encoder.*": below 1 keeps more of a
   // pre-trained encoder (model.encoder.init_from) while a fresh decoder learns at full rate.
   double encoder_lr_scale = 1.0;
+  // float32, or bfloat16: forward and loss under autocast (MixedPrecisionScope), float32 weights.
+  std::string precision = "float32";
   std::string out_dir = "runs/train";
   std::string log_file = "metrics.csv";
   bool preview = true;

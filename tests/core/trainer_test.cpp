@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/config.h"
 #include "core/interrupt.h"
 #include "tests/support/error_of.h"
 #include "tests/support/temp_dir.h"
@@ -183,6 +184,47 @@ TEST(Trainer, EncoderLearningRateScale) {
   LineTask no_encoder;
   const auto message = testing::error_of([&] { train(no_encoder, options, "", "", true); });
   EXPECT_NE(message.find("train.encoder_lr_scale"), std::string::npos) << message;
+}
+
+// Records the dtype of the layer's output in each training step.
+class DtypeRecordingLineTask : public LineTask {
+ public:
+  at::Tensor train_step(std::map<std::string, double>& logs) override {
+    const auto x = torch::linspace(-1, 1, 64).unsqueeze(1);
+    const auto y = line_->forward(x);
+    step_dtypes_.push_back(y.scalar_type());
+    return torch::mse_loss(y, 3 * x - 1);
+  }
+  std::vector<at::ScalarType> step_dtypes_;
+};
+
+TEST(Trainer, Bfloat16StepsKeepFloat32WeightsAndStillLearn) {
+  TempDir dir;
+  torch::manual_seed(0);
+  DtypeRecordingLineTask task;
+  const double before = task.validate()[0].second;
+  auto options = options_in(dir, 5);
+  options.precision = "bfloat16";
+  train(task, options, "task: line\n", "", true);
+  ASSERT_EQ(task.step_dtypes_.size(), 40u);
+  EXPECT_EQ(task.step_dtypes_.front(), at::kBFloat16);
+  EXPECT_EQ(task.line_->weight.scalar_type(), at::kFloat);
+  EXPECT_LT(task.validate()[0].second, 0.05 * before);
+  // Autocast ends with the step: validation and later work run in float32.
+  EXPECT_EQ(task.line_->forward(torch::ones({1, 1})).scalar_type(), at::kFloat);
+
+  DtypeRecordingLineTask float32_task;
+  train(float32_task, options_in(dir, 1), "task: line\n", "", true);
+  EXPECT_EQ(float32_task.step_dtypes_.front(), at::kFloat);
+}
+
+TEST(Trainer, PrecisionIsFloat32OrBfloat16) {
+  auto good = Config::from_text("train: {precision: bfloat16}\n", "t.yaml");
+  EXPECT_EQ(read_trainer_options(good.section("train")).precision, "bfloat16");
+  auto bad = Config::from_text("train: {precision: float16}\n", "t.yaml");
+  const auto message = testing::error_of([&] { read_trainer_options(bad.section("train")); });
+  EXPECT_NE(message.find("precision"), std::string::npos) << message;
+  EXPECT_NE(message.find("float16"), std::string::npos) << message;
 }
 
 TEST(Trainer, MetricsLogAsJsonLines) {
