@@ -1,7 +1,9 @@
 #!/usr/bin/python3
-"""Segmentation inference speed, vedkit beside the same U-Net in PyTorch eager, in one run.
+"""Segmentation speed, inference and training steps, vedkit beside the same U-Net in PyTorch
+eager, in one run.
 
     /usr/bin/python3 bench/run_segment.py [--build build] [--seconds 5] [--dtypes float32,bfloat16]
+                                          [--train-batch 16 --train-size 128 | --train-batch 0]
 """
 import os
 
@@ -15,16 +17,24 @@ def main():
     parser.add_argument("--size", default="256")
     parser.add_argument("--batches", default="1,8")
     parser.add_argument("--dtypes", default="float32,bfloat16")
+    parser.add_argument("--train-batch", default="16", help="0 skips the training steps")
+    parser.add_argument("--train-size", default="128")
     args = parser.parse_args()
 
-    print_header(["dtype", "batch"], args.peak_gflops)
-    for dtype in args.dtypes.split(","):
-        for batch in args.batches.split(","):
-            common = ["--batch", batch, "--size", args.size, "--seconds", str(args.seconds), "--dtype", dtype]
-            print_comparison([dtype, batch],
-                             [os.path.join(args.build, "bench", "bench-segment")] + common,
-                             ["/usr/bin/python3", os.path.join(HERE, "peers", "segment_peer.py")] + common,
-                             args.peak_gflops, args.repeats)
+    runs = [("infer", dtype, batch, args.size) for dtype in args.dtypes.split(",")
+            for batch in args.batches.split(",")]
+    if args.train_batch != "0":
+        runs += [("train", dtype, args.train_batch, args.train_size) for dtype in args.dtypes.split(",")]
+    print_header(["mode", "dtype", "batch", "size"], args.peak_gflops)
+    for mode, dtype, batch, size in runs:
+        common = ["--mode", mode, "--batch", batch, "--size", size, "--seconds", str(args.seconds),
+                  "--dtype", dtype]
+        # A training step costs about 3x the forward pass's FLOPs; the % of peak column counts that.
+        factor = 3.0 if mode == "train" else 1.0
+        print_comparison([mode, dtype, batch, size],
+                         [os.path.join(args.build, "bench", "bench-segment")] + common,
+                         ["/usr/bin/python3", os.path.join(HERE, "peers", "segment_peer.py")] + common,
+                         args.peak_gflops / factor, args.repeats)
 
 
 if __name__ == "__main__":

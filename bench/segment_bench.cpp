@@ -1,6 +1,8 @@
 // Times segmentation inference as vedkit-segment runs it (batch-norm folded, channels-last,
-// InferenceMode, argmax): `bench-segment --batch 8 --size 256`. Prints
-// "images_per_s latency_ms" on one line; bench/run_segment.py runs it beside the peer.
+// InferenceMode, argmax): `bench-segment --batch 8 --size 256`; or training steps as vedkit-train
+// runs them (forward and cross-entropy under train.precision, backward, AdamW):
+// `bench-segment --mode train --batch 16 --size 128`. Prints "images_per_s latency_ms" on one
+// line; bench/run_segment.py runs it beside the peer.
 #include <torch/torch.h>
 
 #include <iostream>
@@ -17,7 +19,8 @@ namespace po = vedkit::po;
 int main(int argc, char** argv) {
   po::options_description options("bench-segment");
   options.add_options()
-      ("batch", po::value<int64_t>()->default_value(1), "images per forward pass")
+      ("mode", po::value<std::string>()->default_value("infer"), "infer | train")
+      ("batch", po::value<int64_t>()->default_value(1), "images per pass")
       ("size", po::value<int64_t>()->default_value(256), "input height and width")
       ("seconds", po::value<double>()->default_value(5.0), "time spent measuring")
       ("dtype", po::value<std::string>()->default_value("float32"), "float32 | bfloat16")
@@ -31,15 +34,31 @@ int main(int argc, char** argv) {
         "encoder: {type: resnet, depth: 18}\n"
         "decoder: {channels: [256, 128, 64, 32, 16], num_classes: 11}\n", "bench");
     auto model = vedkit::build_segmentation_model(config.root());
+    const auto dtype = args["dtype"].as<std::string>();
+    const int64_t batch = args["batch"].as<int64_t>(), size = args["size"].as<int64_t>();
+    const double seconds = args["seconds"].as<double>();
+    if (args["mode"].as<std::string>() == "train") {
+      const auto images = torch::rand({batch, 3, size, size});
+      const auto masks = torch::randint(model->num_classes(), {batch, size, size});
+      torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(1e-3));
+      vedkit::bench::time_passes([&] {
+        optimizer.zero_grad();
+        at::Tensor loss;
+        {
+          vedkit::MixedPrecisionScope mixed_precision(dtype);
+          loss = torch::cross_entropy_loss(model->forward(images), masks);
+        }
+        loss.backward();
+        optimizer.step();
+      }, batch, seconds);
+      return 0;
+    }
     model->prepare_for_inference();
-    vedkit::set_precision(*model, args["dtype"].as<std::string>());
-    const int64_t size = args["size"].as<int64_t>();
-    const auto images = torch::rand({args["batch"].as<int64_t>(), 3, size, size})
-                            .to(model->parameters().front().scalar_type());
-
+    vedkit::set_precision(*model, dtype);
+    const auto images =
+        torch::rand({batch, 3, size, size}).to(model->parameters().front().scalar_type());
     torch::InferenceMode inference;
-    vedkit::bench::time_passes([&] { model->forward(images).argmax(1); }, images.size(0),
-                               args["seconds"].as<double>());
+    vedkit::bench::time_passes([&] { model->forward(images).argmax(1); }, batch, seconds);
     return 0;
   });
 }

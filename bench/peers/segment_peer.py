@@ -64,6 +64,7 @@ class Unet(torch.nn.Module):
 
 def main():
     parser = argparse.ArgumentParser()
+    parser.add_argument("--mode", default="infer", choices=["infer", "train"])
     parser.add_argument("--batch", type=int, default=1)
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--seconds", type=float, default=5.0)
@@ -72,11 +73,32 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(args.threads)  # Debian's torch starts with one thread here
 
+    bfloat16 = args.dtype == "bfloat16"
+    if args.mode == "train":
+        # As vedkit-train runs a step: forward and loss under autocast, backward, AdamW.
+        model = Unet()
+        x = torch.rand(args.batch, 3, args.size, args.size)
+        masks = torch.randint(11, (args.batch, args.size, args.size))
+        optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+
+        def step(images):
+            optimizer.zero_grad()
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bfloat16):
+                loss = F.cross_entropy(model(images), masks)
+            loss.backward()
+            optimizer.step()
+
+        with torch.no_grad():
+            gflop = count_flops(model, model, x)
+        images_per_s, ms = time_passes(step, x, args.seconds)
+        print(f"{images_per_s} {ms} {gflop}")
+        return
+
     model = Unet().eval().to(memory_format=torch.channels_last)
     x = torch.rand(args.batch, 3, args.size, args.size).contiguous(memory_format=torch.channels_last)
 
     def run(images):
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.dtype == "bfloat16"):
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bfloat16):
             return model(images).argmax(1)
 
     with torch.inference_mode():
