@@ -5,20 +5,24 @@
 #include "core/error.h"
 
 namespace vedkit {
+namespace {
 
-void set_precision(torch::nn::Module& model, const std::string& precision) {
-  if (precision == "bfloat16") {
-    model.to(torch::kBFloat16);
-  } else if (precision != "float32") {
+// Whether precision asks for bfloat16; anything but float32 and bfloat16 is an Error.
+bool is_bfloat16(const std::string& precision) {
+  if (precision != "float32" && precision != "bfloat16") {
     throw Error("precision '" + precision + "': expected float32 or bfloat16");
   }
+  return precision == "bfloat16";
+}
+
+}  // namespace
+
+void set_precision(torch::nn::Module& model, const std::string& precision) {
+  if (is_bfloat16(precision)) model.to(torch::kBFloat16);
 }
 
 MixedPrecisionScope::MixedPrecisionScope(const std::string& precision) {
-  if (precision == "float32") return;
-  if (precision != "bfloat16") {
-    throw Error("train.precision '" + precision + "': expected float32 or bfloat16");
-  }
+  if (!is_bfloat16(precision)) return;
   enabled_ = true;
   cpu_was_enabled_ = at::autocast::is_cpu_enabled();
   gpu_was_enabled_ = at::autocast::is_enabled();
