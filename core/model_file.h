@@ -20,6 +20,7 @@ namespace vedkit {
 struct TrainState {
   int64_t step = 0;
   int64_t epoch = 0;
+  int64_t epoch_batches = 0;  // batches of epoch `epoch` run before an interrupt
   double best_metric = std::nan("");
   std::string best_metric_name;
   torch::Tensor rng_state;  // CPU generator state; undefined when not saved

@@ -119,7 +119,11 @@ TrainResult train(TrainingTask& task, const TrainerOptions& options, const std::
       std::lock_guard<std::mutex> lock(generator.mutex());
       generator.set_state(state.rng_state);
     }
-    if (!quiet) std::cout << "resuming " << resume_from << " at epoch " << state.epoch + 1 << "\n";
+    if (!quiet) {
+      std::cout << "resuming " << resume_from << " at epoch " << state.epoch + 1;
+      if (state.epoch_batches > 0) std::cout << ", batch " << state.epoch_batches + 1;
+      std::cout << "\n";
+    }
     if (data_differ(file.contents().config_yaml, config_yaml)) {
       // A best score on other validation data would hold back best.vdk for no reason.
       state.best_metric = std::nan("");
@@ -141,13 +145,16 @@ TrainResult train(TrainingTask& task, const TrainerOptions& options, const std::
 
   install_interrupt_handler();
   for (int64_t epoch = state.epoch; epoch < options.epochs; ++epoch) {
+    // An interrupted epoch goes on from the batch after the last one it ran.
+    const int64_t first_batch = std::min(state.epoch_batches, batches);
     model.train();
-    task.start_epoch(epoch);
+    task.start_epoch(epoch, first_batch);
     Progress progress("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(options.epochs),
-                      batches, quiet);
+                      batches - first_batch, quiet);
     double loss_sum = 0;
+    int64_t batches_run = 0;
     std::map<std::string, double> logs;
-    for (int64_t batch = 0; batch < batches; ++batch) {
+    for (int64_t batch = first_batch; batch < batches; ++batch) {
       const double lr = scheduled_lr(options, state.step, total_steps, warmup_steps);
       auto& groups = optimizer->param_groups();
       groups[0].options().set_lr(lr);
@@ -167,9 +174,11 @@ TrainResult train(TrainingTask& task, const TrainerOptions& options, const std::
       if (options.grad_clip > 0) torch::nn::utils::clip_grad_norm_(model.parameters(), options.grad_clip);
       optimizer->step();
       ++state.step;
+      state.epoch_batches = batch + 1;
+      ++batches_run;
       loss_sum += loss.item<double>();
       char status[64];
-      std::snprintf(status, sizeof status, "loss %.4f lr %.2e", loss_sum / (batch + 1), lr);
+      std::snprintf(status, sizeof status, "loss %.4f lr %.2e", loss_sum / batches_run, lr);
       progress.advance(1, status);
       if (interrupt_requested()) break;
     }
@@ -184,7 +193,7 @@ TrainResult train(TrainingTask& task, const TrainerOptions& options, const std::
 
     model.eval();
     std::vector<std::pair<std::string, double>> record = {
-        {"epoch", epoch + 1}, {"step", state.step}, {"train_loss", loss_sum / batches}};
+        {"epoch", epoch + 1}, {"step", state.step}, {"train_loss", loss_sum / batches_run}};
     for (const auto& [key, value] : logs) record.emplace_back(key, value);
     double metric = std::nan("");
     for (const auto& [key, value] : task.validate()) {
@@ -193,6 +202,7 @@ TrainResult train(TrainingTask& task, const TrainerOptions& options, const std::
     }
     log.write(record);
     state.epoch = epoch + 1;
+    state.epoch_batches = 0;
     if (improved(metric, state.best_metric, task.higher_is_better())) {
       state.best_metric = metric;
       save(result.best_path);
@@ -202,7 +212,7 @@ TrainResult train(TrainingTask& task, const TrainerOptions& options, const std::
       task.save_preview((std::filesystem::path(options.out_dir) / ("preview_epoch" + std::to_string(epoch + 1))).string());
     }
     if (!quiet) {
-      std::cout << "epoch " << epoch + 1 << ": train_loss " << loss_sum / batches << ", "
+      std::cout << "epoch " << epoch + 1 << ": train_loss " << loss_sum / batches_run << ", "
                 << task.best_metric() << " " << metric << " (best " << state.best_metric << ")\n";
     }
     result.epochs_done = epoch + 1;

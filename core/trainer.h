@@ -18,7 +18,8 @@ class TrainingTask {
 
   virtual torch::nn::Module& model() = 0;
   virtual int64_t batches_per_epoch() = 0;
-  virtual void start_epoch(int64_t epoch) = 0;
+  // Begins an epoch at its batch first_batch (non-zero only when resuming an interrupted epoch).
+  virtual void start_epoch(int64_t epoch, int64_t first_batch) = 0;
   // Loads the next batch, runs the model and returns the loss (the trainer does backward).
   // Extra scalars to log go in `logs`.
   virtual at::Tensor train_step(std::map<std::string, double>& logs) = 0;

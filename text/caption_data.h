@@ -27,7 +27,7 @@ class CaptionData {
   virtual ~CaptionData() = default;
 
   virtual int64_t train_batches() const = 0;
-  virtual void start_epoch(int64_t epoch) = 0;
+  virtual void start_epoch(int64_t epoch, int64_t first_batch) = 0;  // see TrainingTask
   virtual CaptionTrainBatch next_train_batch() = 0;
   virtual int64_t val_batches() const = 0;
   virtual CaptionValBatch val_batch(int64_t index) = 0;

@@ -31,7 +31,9 @@ class CaptioningTask : public TrainingTask {
 
   torch::nn::Module& model() override { return *model_; }
   int64_t batches_per_epoch() override { return data_.train_batches(); }
-  void start_epoch(int64_t epoch) override { data_.start_epoch(epoch); }
+  void start_epoch(int64_t epoch, int64_t first_batch) override {
+    data_.start_epoch(epoch, first_batch);
+  }
   at::Tensor train_step(std::map<std::string, double>& logs) override;
   std::vector<std::pair<std::string, double>> validate() override;
   std::string best_metric() const override { return "CIDEr-D"; }

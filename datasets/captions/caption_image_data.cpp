@@ -104,9 +104,9 @@ CaptionImageData::Split CaptionImageData::load(const std::vector<CaptionedImage>
 
 int64_t CaptionImageData::train_batches() const { return train_size() / options_.batch_size; }
 
-void CaptionImageData::start_epoch(int64_t epoch) {
+void CaptionImageData::start_epoch(int64_t epoch, int64_t first_batch) {
   epoch_ = epoch;
-  next_ = 0;
+  next_ = first_batch;
   SplitMix64 rng(derive_seed(options_.seed, epoch));
   order_.resize(train_size());
   std::iota(order_.begin(), order_.end(), 0);
@@ -118,7 +118,7 @@ void CaptionImageData::start_epoch(int64_t epoch) {
 }
 
 CaptionTrainBatch CaptionImageData::next_train_batch() {
-  if (order_.empty()) start_epoch(epoch_);
+  if (order_.empty()) start_epoch(epoch_, 0);
   const auto first = order_.begin() + (next_++ % train_batches()) * options_.batch_size;
   const std::vector<int64_t> index(first, first + options_.batch_size);
   CaptionTrainBatch batch;

@@ -44,7 +44,7 @@ class CaptionImageData : public CaptionData {
                    int64_t channels);
 
   int64_t train_batches() const override;
-  void start_epoch(int64_t epoch) override;
+  void start_epoch(int64_t epoch, int64_t first_batch) override;
   CaptionTrainBatch next_train_batch() override;
   int64_t val_batches() const override;
   CaptionValBatch val_batch(int64_t index) override;

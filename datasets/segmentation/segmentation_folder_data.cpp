@@ -192,14 +192,15 @@ int64_t SegmentationFolderData::train_batches() const {
   return std::max<int64_t>(1, train_size() / options_.batch_size);
 }
 
-void SegmentationFolderData::start_epoch(int64_t epoch) {
+void SegmentationFolderData::start_epoch(int64_t epoch, int64_t first_batch) {
   epoch_ = epoch;
   SplitMix64 rng(derive_seed(options_.seed, epoch));
   for (int64_t i = train_size() - 1; i > 0; --i) std::swap(order_[i], order_[rng.below(i + 1)]);
   loader_.reset();
   loader_ = std::make_unique<ParallelLoader<SegmentationBatch>>(
-      train_batches(),
-      [this, epoch](int64_t batch) {
+      train_batches() - first_batch,
+      [this, epoch, first_batch](int64_t loaded) {
+        const int64_t batch = first_batch + loaded;
         std::vector<int64_t> indices;
         for (int64_t i = 0; i < options_.batch_size; ++i) {
           indices.push_back(order_[(batch * options_.batch_size + i) % train_size()]);
@@ -210,7 +211,7 @@ void SegmentationFolderData::start_epoch(int64_t epoch) {
 }
 
 SegmentationBatch SegmentationFolderData::next_train_batch() {
-  if (!loader_ || loader_->done()) start_epoch(epoch_);
+  if (!loader_ || loader_->done()) start_epoch(epoch_, 0);
   return loader_->next();
 }
 

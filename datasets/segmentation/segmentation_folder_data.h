@@ -54,7 +54,7 @@ class SegmentationFolderData : public SegmentationData {
 
   std::vector<std::string> class_names() const override { return class_names_; }
   int64_t train_batches() const override;
-  void start_epoch(int64_t epoch) override;
+  void start_epoch(int64_t epoch, int64_t first_batch) override;
   SegmentationBatch next_train_batch() override;
   int64_t val_batches() const override;
   SegmentationBatch val_batch(int64_t index) override;

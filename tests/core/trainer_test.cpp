@@ -6,6 +6,8 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <utility>
+#include <vector>
 
 #include "core/config.h"
 #include "core/interrupt.h"
@@ -23,7 +25,9 @@ class LineTask : public TrainingTask {
   LineTask() : x_(torch::linspace(-1, 1, 64).unsqueeze(1)), y_(3 * x_ - 1) {}
   torch::nn::Module& model() override { return *line_; }
   int64_t batches_per_epoch() override { return 8; }
-  void start_epoch(int64_t) override {}
+  void start_epoch(int64_t epoch, int64_t first_batch) override {
+    epoch_starts_.emplace_back(epoch, first_batch);
+  }
   at::Tensor train_step(std::map<std::string, double>&) override {
     ++steps_;
     if (interrupt_after_ > 0 && steps_ == interrupt_after_) std::raise(SIGINT);
@@ -40,6 +44,7 @@ class LineTask : public TrainingTask {
   torch::nn::Linear line_{1, 1};
   int64_t steps_ = 0;
   int64_t interrupt_after_ = 0;
+  std::vector<std::pair<int64_t, int64_t>> epoch_starts_;  // (epoch, first batch)
 
  private:
   torch::Tensor x_, y_;
@@ -152,6 +157,25 @@ TEST(Trainer, InterruptSavesAndStops) {
   EXPECT_EQ(ModelFile::open(result.last_path).contents().train_state.step, 11);
 }
 
+TEST(Trainer, ResumingAnInterruptedEpochRunsOnlyItsRemainingBatches) {
+  TempDir dir;
+  LineTask first;
+  first.interrupt_after_ = 11;  // 8 batches per epoch: epoch 2 stops after its batch 3
+  train(first, options_in(dir, 3), "", "", true);
+  const auto saved = ModelFile::open(dir.file("run/last.vdk")).contents().train_state;
+  EXPECT_EQ(saved.epoch, 1);
+  EXPECT_EQ(saved.epoch_batches, 3);
+
+  LineTask second;
+  const auto result = train(second, options_in(dir, 3), "", dir.file("run/last.vdk"), true);
+  EXPECT_EQ(second.steps_, 5 + 8);
+  EXPECT_EQ(second.epoch_starts_, (std::vector<std::pair<int64_t, int64_t>>{{1, 3}, {2, 0}}));
+  const auto done = ModelFile::open(result.last_path).contents().train_state;
+  EXPECT_EQ(done.step, 24);
+  EXPECT_EQ(done.epoch, 3);
+  EXPECT_EQ(done.epoch_batches, 0);
+}
+
 TEST(Trainer, ScheduleWarmsUpThenDecays) {
   TrainerOptions options;
   options.lr = 1.0;
@@ -189,7 +213,7 @@ TEST(Trainer, EncoderLearningRateScale) {
 // Records the dtype of the layer's output in each training step.
 class DtypeRecordingLineTask : public LineTask {
  public:
-  at::Tensor train_step(std::map<std::string, double>& logs) override {
+  at::Tensor train_step(std::map<std::string, double>&) override {
     const auto x = torch::linspace(-1, 1, 64).unsqueeze(1);
     const auto y = line_->forward(x);
     step_dtypes_.push_back(y.scalar_type());

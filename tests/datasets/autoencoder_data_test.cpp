@@ -92,7 +92,7 @@ TEST(AutoencoderData, HoldsOutValidationAndBatchesInZeroToOne) {
   auto& data = *loaded;
   EXPECT_EQ(data.train_size() + data.val_size(), 6);
   EXPECT_EQ(data.val_size(), 2);
-  data.start_epoch(0);
+  data.start_epoch(0, 0);
   const auto batch = data.next_train_batch();
   EXPECT_EQ(batch.sizes(), (torch::IntArrayRef{2, 3, 16, 16}));
   EXPECT_GE(batch.min().item<double>(), 0.0);

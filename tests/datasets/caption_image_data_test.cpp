@@ -61,7 +61,7 @@ TEST(CaptionImageData, ListsChooseTheSplitsAndTrainingDrawsOneReferencePerEpoch)
 
   std::set<std::string> fourth;
   for (int64_t epoch = 0; epoch < 12; ++epoch) {
-    data.start_epoch(epoch);
+    data.start_epoch(epoch, 0);
     for (int64_t b = 0; b < data.train_batches(); ++b) {
       const auto batch = data.next_train_batch();
       ASSERT_EQ(batch.images.size(0), 4);
@@ -78,6 +78,21 @@ TEST(CaptionImageData, ListsChooseTheSplitsAndTrainingDrawsOneReferencePerEpoch)
     }
   }
   EXPECT_EQ(fourth, (std::set<std::string>{"image 3", "the fourth image"}));
+}
+
+TEST(CaptionImageData, AResumedEpochStartsAtItsBatch) {
+  TempDir dir;
+  const auto tsv = write_set(dir);
+  const auto options = options_for(tsv, "  train_list: " + dir.file("train.txt") + "\n");
+  CaptionImageData whole(options, split_caption_file(options), 3),
+      resumed(options, split_caption_file(options), 3);
+  whole.start_epoch(5, 0);
+  whole.next_train_batch();
+  const auto batch1 = whole.next_train_batch();
+  resumed.start_epoch(5, 1);
+  const auto first = resumed.next_train_batch();
+  EXPECT_TRUE(torch::equal(first.images, batch1.images));
+  EXPECT_EQ(first.captions, batch1.captions);
 }
 
 TEST(CaptionImageData, WithoutAValidationListAFractionIsHeldOutBySeed) {

@@ -106,7 +106,7 @@ TEST(SegmentationFolderData, BatchesHaveTheConfiguredShape) {
   write_pairs(dir, 7);
   SegmentationFolderData data(folder_options(dir), 6, 3, true);
   EXPECT_EQ(data.train_batches(), 2);
-  data.start_epoch(0);
+  data.start_epoch(0, 0);
   const auto batch = data.next_train_batch();
   EXPECT_EQ(batch.images.sizes(), (torch::IntArrayRef{3, 3, 32, 32}));
   EXPECT_EQ(batch.masks.sizes(), (torch::IntArrayRef{3, 32, 32}));
@@ -120,9 +120,23 @@ TEST(SegmentationFolderData, SameSeedSameBatches) {
   write_pairs(dir, 6);
   auto options = folder_options(dir);
   SegmentationFolderData first(options, 6, 1, true), second(options, 6, 1, true);
-  first.start_epoch(2);
-  second.start_epoch(2);
+  first.start_epoch(2, 0);
+  second.start_epoch(2, 0);
   EXPECT_TRUE(torch::equal(first.next_train_batch().images, second.next_train_batch().images));
+}
+
+TEST(SegmentationFolderData, AResumedEpochStartsAtItsBatch) {
+  TempDir dir;
+  write_pairs(dir, 6);
+  auto options = folder_options(dir);
+  SegmentationFolderData whole(options, 6, 1, true), resumed(options, 6, 1, true);
+  whole.start_epoch(2, 0);
+  const auto batch0 = whole.next_train_batch(), batch1 = whole.next_train_batch();
+  resumed.start_epoch(2, 1);
+  const auto first = resumed.next_train_batch();
+  EXPECT_TRUE(torch::equal(first.images, batch1.images));
+  EXPECT_TRUE(torch::equal(first.masks, batch1.masks));
+  EXPECT_FALSE(torch::equal(first.images, batch0.images));
 }
 
 TEST(SegmentationFolderData, BadPairsAreSkippedAndGoodOnesKept) {

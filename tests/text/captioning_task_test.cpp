@@ -72,7 +72,7 @@ class FixedCaptions : public CaptionData {
   std::vector<std::string> previewed;
 
   int64_t train_batches() const override { return 1; }
-  void start_epoch(int64_t) override {}
+  void start_epoch(int64_t, int64_t) override {}
   CaptionTrainBatch next_train_batch() override { return {images_, captions}; }
   int64_t val_batches() const override { return 1; }
   CaptionValBatch val_batch(int64_t) override {

@@ -55,7 +55,7 @@ class FixedImages : public AutoencoderData {
     }
   }
   int64_t train_batches() const override { return 1; }
-  void start_epoch(int64_t) override {}
+  void start_epoch(int64_t, int64_t) override {}
   at::Tensor next_train_batch() override { return images_; }
   int64_t val_batches() const override { return 1; }
   at::Tensor val_batch(int64_t) override { return images_; }

@@ -59,5 +59,17 @@ TEST(TensorImageData, WithoutAugmentationBatchesAreTheImagesShuffled) {
   EXPECT_EQ(firsts.size(), 4u);
 }
 
+TEST(TensorImageData, AResumedEpochStartsAtItsBatch) {
+  const auto images = torch::arange(6 * 4, torch::kLong).reshape({6, 1, 2, 2}).to(torch::kUInt8);
+  TensorImageData whole(images, images.narrow(0, 0, 1), 2, {}, 1);
+  TensorImageData resumed(images, images.narrow(0, 0, 1), 2, {}, 1);
+  whole.start_epoch(3, 0);
+  whole.next_train_batch();
+  const auto batch1 = whole.next_train_batch();
+  resumed.start_epoch(3, 1);
+  EXPECT_TRUE(torch::equal(resumed.next_train_batch(), batch1));
+  EXPECT_TRUE(torch::equal(resumed.next_train_batch(), whole.next_train_batch()));
+}
+
 }  // namespace
 }  // namespace vedkit

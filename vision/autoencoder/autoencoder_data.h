@@ -13,7 +13,7 @@ class AutoencoderData {
   virtual ~AutoencoderData() = default;
 
   virtual int64_t train_batches() const = 0;
-  virtual void start_epoch(int64_t epoch) = 0;
+  virtual void start_epoch(int64_t epoch, int64_t first_batch) = 0;  // see TrainingTask
   virtual at::Tensor next_train_batch() = 0;  // augmented
   virtual int64_t val_batches() const = 0;
   virtual at::Tensor val_batch(int64_t index) = 0;

@@ -36,15 +36,15 @@ TensorImageData::TensorImageData(at::Tensor train, at::Tensor val, int64_t batch
 
 int64_t TensorImageData::train_batches() const { return train_.size(0) / batch_size_; }
 
-void TensorImageData::start_epoch(int64_t epoch) {
+void TensorImageData::start_epoch(int64_t epoch, int64_t first_batch) {
   epoch_ = epoch;
-  next_ = 0;
+  next_ = first_batch;
   auto generator = at::make_generator<at::CPUGeneratorImpl>(seed_ * 1000003 + epoch);
   order_ = torch::randperm(train_.size(0), generator, torch::kLong);
 }
 
 at::Tensor TensorImageData::next_train_batch() {
-  if (!order_.defined()) start_epoch(epoch_);
+  if (!order_.defined()) start_epoch(epoch_, 0);
   const auto index = order_.narrow(0, (next_++ % train_batches()) * batch_size_, batch_size_);
   auto batch = train_.index_select(0, index).to(torch::kFloat).div_(255);
   if (augmentation_.flip) {

@@ -25,7 +25,7 @@ class TensorImageData : public AutoencoderData {
                   PreviewWriter preview = nullptr);
 
   int64_t train_batches() const override;
-  void start_epoch(int64_t epoch) override;
+  void start_epoch(int64_t epoch, int64_t first_batch) override;
   at::Tensor next_train_batch() override;
   int64_t val_batches() const override;
   at::Tensor val_batch(int64_t index) override;

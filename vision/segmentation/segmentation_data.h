@@ -20,7 +20,7 @@ class SegmentationData {
 
   virtual std::vector<std::string> class_names() const = 0;
   virtual int64_t train_batches() const = 0;
-  virtual void start_epoch(int64_t epoch) = 0;
+  virtual void start_epoch(int64_t epoch, int64_t first_batch) = 0;  // see TrainingTask
   virtual SegmentationBatch next_train_batch() = 0;  // augmented
   virtual int64_t val_batches() const = 0;
   virtual SegmentationBatch val_batch(int64_t index) = 0;  // not augmented, full size
