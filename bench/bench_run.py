@@ -4,6 +4,7 @@ import os
 import platform
 import re
 import subprocess
+import tempfile
 
 
 def run_measured(command):
@@ -57,40 +58,86 @@ def driver_arguments():
     return parser
 
 
-def print_header(first_columns, peak_gflops, unit="img", per="batch"):
+def print_header(first_columns, peak_gflops, unit="img", per="batch", peers=("PyTorch",)):
     # OpenBLAS picks its kernels from the CPU unless this says otherwise; on the AMD EPYC
     # sessions the environment forces "Haswell" (AVX2), which both sides then run.
     kernels = os.environ.get("OPENBLAS_CORETYPE", "chosen by OpenBLAS")
-    print(f"CPU: {cpu_name()}, {os.cpu_count()} threads; FP32 peak {peak_gflops:.0f} GFLOP/s; "
-          f"OpenBLAS kernels: {kernels}\n")
-    columns = first_columns + [f"vedkit {unit}/s", f"ms/{per}", "peak MiB", f"PyTorch {unit}/s",
-                               "peak MiB", "ratio", f"GFLOP/{unit}", "% FP32 peak"]
+    print(f"CPU: {cpu_name()} ({cpu_vector_sets()}), {os.cpu_count()} threads; FP32 peak "
+          f"{peak_gflops:.0f} GFLOP/s; OpenBLAS kernels: {kernels}\n")
+    columns = first_columns + [f"vedkit {unit}/s", f"ms/{per}", "peak MiB"]
+    for peer in peers:
+        columns += [f"{peer} {unit}/s", "peak MiB", "ratio"]
+    columns += [f"GFLOP/{unit}", "% FP32 peak"]
     print("| " + " | ".join(columns) + " |")
     print("|" + "---|" * len(columns))
 
 
-def print_comparison(first_cells, ours_command, peer_command, peak_gflops, repeats=1):
-    """Runs vedkit's bench and the peer in turn, `repeats` times, prints one table row and returns
-    both median latencies (ms). On a noisy VM one pair can be 40% off; alternating the two and
-    taking medians keeps a burst from landing on one side only. With repeats > 1 the ratio cell
-    also gives the range of the pairs' ratios."""
-    ours_runs, peer_runs = [], []
+def cpu_vector_sets():
+    """The vector instruction sets that decide which kernels run: AVX2, AVX-512, VNNI, bf16, AMX."""
+    with open("/proc/cpuinfo") as info:
+        flags = next((line.split(":", 1)[1].split() for line in info if line.startswith("flags")), [])
+    names = {"avx2": "AVX2", "avx512f": "AVX-512", "avx512_vnni": "VNNI", "avx512_bf16": "AVX-512 BF16",
+             "amx_bf16": "AMX-BF16"}
+    return ", ".join(name for flag, name in names.items() if flag in flags) or "no AVX2"
+
+
+def print_comparison(first_cells, ours_command, peer_commands, peak_gflops, repeats=1):
+    """Runs vedkit's bench and each peer in turn, `repeats` times, prints one table row and
+    returns the median latencies (ms), vedkit's first. On a noisy VM one run can be 40% off;
+    alternating them and taking medians keeps a burst from landing on one side only. With
+    repeats > 1 each ratio cell also gives the range of the rounds' ratios. The first peer
+    prints "images_per_s latency_ms gflop_per_image"; the others may leave out the GFLOP. A
+    peer given as None (not installed) gets empty cells."""
+    if isinstance(peer_commands[0], str):
+        peer_commands = [peer_commands]
+    ours_runs, peer_runs = [], [[] for _ in peer_commands]
     for _ in range(repeats):
         ours_runs.append(run_measured(ours_command))
-        peer_runs.append(run_measured(peer_command))
-    ours, ms = median([values for values, _ in ours_runs], key=lambda v: v[0])
-    peer, peer_ms, gflop = median([values for values, _ in peer_runs], key=lambda v: v[0])
-    our_mem = max(memory for _, memory in ours_runs)
-    peer_mem = max(memory for _, memory in peer_runs)
-    ratios = sorted(o[0] / p[0] for (o, _), (p, _) in zip(ours_runs, peer_runs))
-    ratio = f"{ours / peer:.2f}x"
-    if repeats > 1:
-        ratio += f" ({ratios[0]:.2f}-{ratios[-1]:.2f})"
-    cells = list(first_cells) + [f"{ours:.1f}", f"{ms:.1f}", f"{our_mem:.0f}", f"{peer:.1f}",
-                                 f"{peer_mem:.0f}", ratio, f"{gflop:.2f}",
-                                 f"{100 * ours * gflop / peak_gflops:.0f}%"]
+        for runs, command in zip(peer_runs, peer_commands):
+            if command is not None:
+                runs.append(run_measured(command))
+    ours, ms = median([values for values, _ in ours_runs], key=lambda v: v[0])[:2]
+    cells = list(first_cells) + [f"{ours:.1f}", f"{ms:.1f}",
+                                 f"{max(memory for _, memory in ours_runs):.0f}"]
+    latencies = [ms]
+    for runs in peer_runs:
+        if not runs:
+            cells += ["-", "-", "-"]
+            latencies.append(None)
+            continue
+        peer, peer_ms = median([values for values, _ in runs], key=lambda v: v[0])[:2]
+        ratios = sorted(o[0] / p[0] for (o, _), (p, _) in zip(ours_runs, runs))
+        ratio = f"{ours / peer:.2f}x"
+        if repeats > 1:
+            ratio += f" ({ratios[0]:.2f}-{ratios[-1]:.2f})"
+        cells += [f"{peer:.1f}", f"{max(memory for _, memory in runs):.0f}", ratio]
+        latencies.append(peer_ms)
+    gflop = median([values for values, _ in peer_runs[0]], key=lambda v: v[0])[2]
+    cells += [f"{gflop:.2f}", f"{100 * ours * gflop / peak_gflops:.0f}%"]
     print("| " + " | ".join(cells) + " |", flush=True)
-    return ms, peer_ms
+    return latencies
+
+
+ORT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "peers", "ort")
+ORT_INSTALL = "(cd bench/peers/ort && npm install --ignore-scripts --no-audit --no-fund)"
+_onnx_dir = tempfile.TemporaryDirectory(prefix="vedkit-onnx-")
+
+
+def ort_peer_command(model, batch, size, seconds):
+    """The ONNX Runtime peer's command for one model (unet, or an encoders_peer.py name),
+    exporting its ONNX file first; None, with a note on stderr, where onnxruntime-node is not
+    installed."""
+    if not os.path.isdir(os.path.join(ORT_DIR, "node_modules", "onnxruntime-node")):
+        print(f"(ONNX Runtime peer not installed: {ORT_INSTALL})", file=os.sys.stderr)
+        return None
+    path = os.path.join(_onnx_dir.name, f"{model}_b{batch}_s{size}.onnx")
+    if not os.path.exists(path):
+        subprocess.run(["/usr/bin/python3", os.path.join(ORT_DIR, "..", "export_onnx.py"),
+                        "--model", model, "--batch", str(batch), "--size", str(size),
+                        "--out", path], check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+    return ["node", os.path.join(ORT_DIR, "ort_peer.mjs"), path, str(batch), str(size),
+            str(seconds)]
 
 
 def median(runs, key):

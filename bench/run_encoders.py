@@ -8,7 +8,7 @@ the peer and the fraction of the CPU's FP32 peak.
 """
 import os
 
-from bench_run import driver_arguments, print_comparison, print_header
+from bench_run import driver_arguments, ort_peer_command, print_comparison, print_header
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -19,13 +19,14 @@ def main():
     parser.add_argument("--batches", default="1,8")
     args = parser.parse_args()
 
-    print_header(["encoder", "batch"], args.peak_gflops)
+    print_header(["encoder", "batch"], args.peak_gflops, peers=("PyTorch", "ONNX Runtime"))
     for encoder in args.encoders.split(","):
         for batch in args.batches.split(","):
             common = ["--encoder", encoder, "--batch", batch, "--seconds", str(args.seconds)]
             print_comparison([encoder, batch],
                              [os.path.join(args.build, "bench", "bench-encoders")] + common,
-                             ["/usr/bin/python3", os.path.join(HERE, "peers", "encoders_peer.py")] + common,
+                             [["/usr/bin/python3", os.path.join(HERE, "peers", "encoders_peer.py")] + common,
+                              ort_peer_command(encoder, batch, 224, args.seconds)],
                              args.peak_gflops, args.repeats)
 
 

@@ -7,7 +7,7 @@ eager, in one run.
 """
 import os
 
-from bench_run import driver_arguments, print_comparison, print_header
+from bench_run import driver_arguments, ort_peer_command, print_comparison, print_header
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -25,15 +25,20 @@ def main():
             for batch in args.batches.split(",")]
     if args.train_batch != "0":
         runs += [("train", dtype, args.train_batch, args.train_size) for dtype in args.dtypes.split(",")]
-    print_header(["mode", "dtype", "batch", "size"], args.peak_gflops)
+    print_header(["mode", "dtype", "batch", "size"], args.peak_gflops,
+                 peers=("PyTorch", "ONNX Runtime"))
     for mode, dtype, batch, size in runs:
         common = ["--mode", mode, "--batch", batch, "--size", size, "--seconds", str(args.seconds),
                   "--dtype", dtype]
         # A training step costs about 3x the forward pass's FLOPs; the % of peak column counts that.
         factor = 3.0 if mode == "train" else 1.0
+        # ONNX Runtime is an inference engine: float32 inference only.
+        ort = (ort_peer_command("unet", batch, size, args.seconds)
+               if mode == "infer" and dtype == "float32" else None)
         print_comparison([mode, dtype, batch, size],
                          [os.path.join(args.build, "bench", "bench-segment")] + common,
-                         ["/usr/bin/python3", os.path.join(HERE, "peers", "segment_peer.py")] + common,
+                         [["/usr/bin/python3", os.path.join(HERE, "peers", "segment_peer.py")] + common,
+                          ort],
                          args.peak_gflops / factor, args.repeats)
 
 

@@ -24,11 +24,14 @@ int main(int argc, char** argv) {
       ("size", po::value<int64_t>()->default_value(256), "input height and width")
       ("seconds", po::value<double>()->default_value(5.0), "time spent measuring")
       ("dtype", po::value<std::string>()->default_value("float32"), "float32 | bfloat16")
+      ("engine", po::value<std::string>()->default_value("onednn"),
+       "onednn: float32 conv networks as one oneDNN graph where it can | eager: op by op")
       ("help", "show this help");
   return vedkit::run_app("bench-segment", [&] {
     po::variables_map args;
     if (!vedkit::parse_args(argc, argv, options, args)) return 0;
     vedkit::use_all_cores();
+    const bool graph = vedkit::bench::choose_engine(args["engine"].as<std::string>());
     // The reference model: ResNet-18 encoder, U-Net decoder 256-128-64-32-16.
     auto config = vedkit::Config::from_text(
         "encoder: {type: resnet, depth: 18}\n"
@@ -59,6 +62,7 @@ int main(int argc, char** argv) {
         torch::rand({batch, 3, size, size}).to(model->parameters().front().scalar_type());
     torch::InferenceMode inference;
     vedkit::bench::time_passes([&] { model->forward(images).argmax(1); }, batch, seconds);
+    vedkit::bench::report_engine(graph);
     return 0;
   });
 }

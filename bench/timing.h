@@ -4,6 +4,10 @@
 #include <cstdint>
 #include <functional>
 #include <iostream>
+#include <string>
+
+#include "core/error.h"
+#include "vision/inference/lazy_conv_graph.h"
 
 namespace vedkit::bench {
 
@@ -21,6 +25,24 @@ inline void time_passes(const std::function<void()>& pass, int64_t images_per_pa
     elapsed = std::chrono::duration<double>(clock::now() - start).count();
   }
   std::cout << passes * images_per_pass / elapsed << " " << 1000.0 * elapsed / passes << "\n";
+}
+
+// --engine: "onednn" (the default: whole float32 conv networks as oneDNN graphs where the build
+// has oneDNN) or "eager" (op by op, as before). Answers whether the graph path is asked for.
+inline bool choose_engine(const std::string& engine) {
+  if (engine != "onednn" && engine != "eager") {
+    throw Error("--engine: expected onednn or eager, got '" + engine + "'");
+  }
+  set_conv_graph_enabled(engine == "onednn");
+  return engine == "onednn";
+}
+
+// Says on stderr which path the timed passes took, so a table never credits the wrong one.
+inline void report_engine(bool graph_asked) {
+  const bool ran = conv_graph_passes() > 0;
+  std::cerr << (ran ? "engine: oneDNN graph\n"
+                    : graph_asked ? "engine: eager (the oneDNN graph could not run here)\n"
+                                  : "engine: eager\n");
 }
 
 }  // namespace vedkit::bench

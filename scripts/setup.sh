@@ -8,6 +8,7 @@ packages=(
   cmake ninja-build g++ ccache pkg-config
   libtorch-dev libopenblas0-openmp            # LibTorch; OpenBLAS makes its GEMMs ~15x faster
   libxnnpack-dev libpthreadpool-dev           # XNNPACK's packed float32 products for inference
+  libdnnl-dev                                 # oneDNN's headers: whole conv networks at inference
   libopencv-dev libboost-program-options-dev libyaml-cpp-dev libgtest-dev zlib1g-dev
   dataset-fashion-mnist opencv-doc            # real data: Fashion-MNIST IDX files, OpenCV samples
   python3-torch python3-torchvision           # the PyTorch peers of the parity tests and benches

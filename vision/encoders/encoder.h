@@ -9,6 +9,7 @@
 
 #include "core/config.h"
 #include "vision/encoders/state_dict.h"
+#include "vision/inference/conv_graph.h"
 
 namespace vedkit {
 
@@ -37,6 +38,13 @@ class EncoderImpl : public torch::nn::Module {
   // Prepares for inference: folds batch-norm into convolutions where the encoder has them.
   // Training afterwards is not supported.
   virtual void fold_for_inference() {}
+
+  // Once folded, adds the encoder's float32 inference to graph, reading `images` (normalised),
+  // and answers its pyramid's values; nothing where it cannot be written as a ConvGraph.
+  virtual std::vector<ConvGraph::Value> describe(ConvGraph& /*graph*/,
+                                                 ConvGraph::Value /*images*/) const {
+    return {};
+  }
 
   // Copies weights from a torchvision state dict (name -> tensor), adapting the first
   // convolution when in_channels differs from the dict's; returns a note for the log.

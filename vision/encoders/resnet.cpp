@@ -63,6 +63,13 @@ torch::Tensor ResidualBlockImpl::forward(const torch::Tensor& x) {
   return torch::relu(y + shortcut);
 }
 
+ConvGraph::Value ResidualBlockImpl::describe(ConvGraph& graph, ConvGraph::Value x) const {
+  auto y = describe_conv(graph, x, conv1, true);
+  if (bottleneck_) y = describe_conv(graph, y, conv2, true);
+  const auto shortcut = down_conv ? describe_conv(graph, x, down_conv, false) : x;
+  return describe_conv(graph, y, bottleneck_ ? conv3 : conv2, true, shortcut);
+}
+
 void ResidualBlockImpl::fold() {
   fold_conv_bn(conv1, bn1);
   fold_conv_bn(conv2, bn2);
@@ -103,7 +110,8 @@ std::vector<torch::Tensor> ResNetEncoderImpl::forward(const torch::Tensor& image
   TORCH_CHECK(images.dim() == 4 && images.size(1) == options_.in_channels,
               "ResNet encoder: expected [B, ", options_.in_channels, ", H, W] images, got ",
               images.sizes());
-  std::vector<torch::Tensor> levels;
+  auto levels = pyramid_graph_.run(images, is_training());
+  if (!levels.empty()) return levels;
   auto x = torch::relu(conv_bn(images, conv1, bn1, folded_));  // [B, width, H/2, W/2]
   levels.push_back(x);
   if (maxpool) x = maxpool->forward(x);
@@ -112,6 +120,36 @@ std::vector<torch::Tensor> ResNetEncoderImpl::forward(const torch::Tensor& image
     levels.push_back(x);
   }
   return levels;
+}
+
+torch::Tensor ResNetEncoderImpl::tokens(const torch::Tensor& images) {
+  auto outputs = last_level_graph_.run(images, is_training());
+  const auto last = outputs.empty() ? forward(images).back() : outputs.front();
+  return last.flatten(2).transpose(1, 2);  // [B, C, h, w] -> [B, h*w, C]
+}
+
+std::vector<ConvGraph::Value> ResNetEncoderImpl::describe(ConvGraph& graph,
+                                                          ConvGraph::Value images) const {
+  if (!folded_ || conv1->weight.scalar_type() != torch::kFloat) return {};
+  std::vector<ConvGraph::Value> levels = {
+      describe_conv(graph, images, conv1, true)};  // [B, width, H/2, W/2]
+  auto x = maxpool ? graph.max_pool(levels[0], 3, 2, 1) : levels[0];
+  for (const auto& layer : layers_) {
+    for (const auto& block : *layer) x = block.get<ResidualBlockImpl>().describe(graph, x);
+    levels.push_back(x);
+  }
+  return levels;
+}
+
+std::shared_ptr<ConvGraph> ResNetEncoderImpl::describe_levels(bool all) const {
+  auto graph = std::make_shared<ConvGraph>();
+  const auto levels = describe(*graph, graph->input(options_.in_channels));
+  if (levels.empty()) return nullptr;
+  if (!all) graph->output(levels.back());
+  for (const auto level : levels) {
+    if (all) graph->output(level);
+  }
+  return graph;
 }
 
 void ResNetEncoderImpl::fold_for_inference() {

@@ -7,6 +7,7 @@
 
 #include "vision/encoders/encoder.h"
 #include "vision/encoders/state_dict.h"
+#include "vision/inference/lazy_conv_graph.h"
 #include "vision/layers/conv_bn.h"
 
 namespace vedkit {
@@ -29,6 +30,7 @@ class ResidualBlockImpl : public torch::nn::Module {
   ResidualBlockImpl(int64_t in_channels, int64_t width, int64_t stride, bool bottleneck);
   torch::Tensor forward(const torch::Tensor& x);
   void fold();
+  ConvGraph::Value describe(ConvGraph& graph, ConvGraph::Value x) const;  // once folded
   int64_t out_channels() const { return out_channels_; }
 
  private:
@@ -51,7 +53,9 @@ class ResNetEncoderImpl : public EncoderImpl {
   int64_t in_channels() const override { return options_.in_channels; }
   int64_t size_multiple() const override { return pyramid_.back().stride; }
   std::vector<torch::Tensor> forward(const torch::Tensor& images) override;
+  torch::Tensor tokens(const torch::Tensor& images) override;
   void fold_for_inference() override;
+  std::vector<ConvGraph::Value> describe(ConvGraph& graph, ConvGraph::Value images) const override;
   std::string load_torchvision(const StateDict& state) override;
 
  private:
@@ -62,6 +66,10 @@ class ResNetEncoderImpl : public EncoderImpl {
   torch::nn::BatchNorm2d bn1{nullptr};
   torch::nn::MaxPool2d maxpool{nullptr};
   std::vector<torch::nn::Sequential> layers_;
+  // Once folded, float32 inference runs as one graph: the whole pyramid, or its last level.
+  LazyConvGraph pyramid_graph_{[this] { return describe_levels(true); }};
+  LazyConvGraph last_level_graph_{[this] { return describe_levels(false); }};
+  std::shared_ptr<ConvGraph> describe_levels(bool all) const;
 };
 
 }  // namespace vedkit

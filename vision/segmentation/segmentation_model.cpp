@@ -41,8 +41,20 @@ SegmentationModelImpl::SegmentationModelImpl(Encoder encoder,
 torch::Tensor SegmentationModelImpl::forward(const torch::Tensor& images) {
   // Images come as float; a bfloat16 model computes in bfloat16 and answers in float.
   auto x = (images.to(mean_.scalar_type()) - mean_) / std_;
+  auto outputs = graph_.run(x, is_training());
+  if (!outputs.empty()) return outputs.front();
   if (channels_last_) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
   return head_->forward(decoder_->forward(encoder_->forward(x))).to(images.scalar_type());  // [B, K, H, W]
+}
+
+std::shared_ptr<ConvGraph> SegmentationModelImpl::describe() const {
+  auto graph = std::make_shared<ConvGraph>();
+  const auto levels = encoder_->describe(*graph, graph->input(encoder_->in_channels()));
+  if (levels.empty() || head_->weight.scalar_type() != torch::kFloat) return nullptr;
+  const auto features = decoder_->describe(*graph, levels);
+  if (features == ConvGraph::kNone) return nullptr;
+  graph->output(describe_conv(*graph, features, head_, false));  // [B, K, H, W]
+  return graph;
 }
 
 void SegmentationModelImpl::prepare_for_inference() {

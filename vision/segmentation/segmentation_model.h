@@ -5,6 +5,7 @@
 #include "core/config.h"
 #include "vision/decoders/unet/unet_decoder.h"
 #include "vision/encoders/encoder.h"
+#include "vision/inference/lazy_conv_graph.h"
 
 namespace vedkit {
 
@@ -26,7 +27,8 @@ class SegmentationModelImpl : public torch::nn::Module {
 
   torch::Tensor forward(const torch::Tensor& images);
 
-  // eval(), batch-norm folded into the convolutions, channels-last weights.
+  // eval(), batch-norm folded into the convolutions, channels-last weights. Float32 inference
+  // then runs the whole network as one oneDNN graph where it can (lazy_conv_graph.h).
   void prepare_for_inference();
   bool channels_last() const { return channels_last_; }
 
@@ -42,6 +44,8 @@ class SegmentationModelImpl : public torch::nn::Module {
   torch::Tensor mean_, std_;
   int64_t num_classes_;
   bool channels_last_ = false;
+  LazyConvGraph graph_{[this] { return describe(); }};
+  std::shared_ptr<ConvGraph> describe() const;
 };
 TORCH_MODULE(SegmentationModel);
 

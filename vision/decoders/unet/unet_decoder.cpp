@@ -58,6 +58,15 @@ torch::Tensor UnetDecoderBlockImpl::forward(const torch::Tensor& x, const torch:
   return torch::relu(conv_bn(y, conv2, bn2, folded_));
 }
 
+ConvGraph::Value UnetDecoderBlockImpl::describe(ConvGraph& graph, ConvGraph::Value x,
+                                                ConvGraph::Value skip) const {
+  auto y = skip == ConvGraph::kNone
+               ? graph.upsample_nearest(x)
+               : graph.concat(graph.upsample_nearest(x, skip), skip);
+  y = describe_conv(graph, y, conv1, true);
+  return describe_conv(graph, y, conv2, true);
+}
+
 void UnetDecoderBlockImpl::fold() {
   if (folded_) return;
   fold_conv_bn(conv1, bn1);
@@ -85,6 +94,18 @@ torch::Tensor UnetDecoderImpl::forward(const std::vector<torch::Tensor>& levels)
     const int64_t skip_index = static_cast<int64_t>(levels.size()) - 2 - static_cast<int64_t>(i);
     const torch::Tensor skip = skip_index >= 0 ? levels[skip_index] : torch::Tensor();
     x = blocks[i]->as<UnetDecoderBlockImpl>()->forward(x, skip);
+  }
+  return x;
+}
+
+ConvGraph::Value UnetDecoderImpl::describe(ConvGraph& graph,
+                                           const std::vector<ConvGraph::Value>& levels) const {
+  auto x = levels.back();
+  for (size_t i = 0; i < blocks->size(); ++i) {
+    const auto& block = *blocks->ptr(i)->as<UnetDecoderBlockImpl>();
+    if (!block.folded()) return ConvGraph::kNone;
+    const int64_t skip_index = static_cast<int64_t>(levels.size()) - 2 - static_cast<int64_t>(i);
+    x = block.describe(graph, x, skip_index >= 0 ? levels[skip_index] : ConvGraph::kNone);
   }
   return x;
 }

@@ -34,6 +34,9 @@ class UnetDecoderBlockImpl : public torch::nn::Module {
   UnetDecoderBlockImpl(int64_t in_channels, int64_t skip_channels, int64_t out_channels);
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& skip);
   void fold();
+  bool folded() const { return folded_; }
+  // Once folded; skip may be ConvGraph::kNone.
+  ConvGraph::Value describe(ConvGraph& graph, ConvGraph::Value x, ConvGraph::Value skip) const;
 
  private:
   bool folded_ = false;
@@ -49,6 +52,8 @@ class UnetDecoderImpl : public torch::nn::Module {
   torch::Tensor forward(const std::vector<torch::Tensor>& levels);
   int64_t out_channels() const { return options_.channels.back(); }
   void fold_for_inference();
+  // Once folded: the decoder on the encoder's described levels; kNone where not folded.
+  ConvGraph::Value describe(ConvGraph& graph, const std::vector<ConvGraph::Value>& levels) const;
 
  private:
   UnetDecoderOptions options_;

@@ -1,0 +1,111 @@
+#include "vision/inference/conv_graph.h"
+
+#include <c10/util/Exception.h>
+
+namespace vedkit {
+
+ConvGraph::Value ConvGraph::add(Op op) {
+  for (Value v : op.inputs) {
+    TORCH_CHECK(v >= 0 && v < static_cast<Value>(ops_.size()), "ConvGraph: no value ", v);
+  }
+  ops_.push_back(std::move(op));
+  return static_cast<Value>(ops_.size()) - 1;
+}
+
+ConvGraph::Stamp ConvGraph::stamp(const torch::Tensor& t) {
+  // Tensors made under InferenceMode (weights folded there) keep no version counter.
+  return {t.data_ptr(), t.is_inference() ? 0 : t._version(), t.scalar_type()};
+}
+
+bool ConvGraph::weights_unchanged() const {
+  for (const auto& [tensor, was] : stamps_) {
+    const auto now = stamp(tensor);
+    if (now.data != was.data || now.version != was.version || now.dtype != was.dtype) return false;
+  }
+  return true;
+}
+
+ConvGraph::Value ConvGraph::input(int64_t channels) {
+  Op op;
+  op.kind = Kind::kInput;
+  op.channels = channels;
+  return add(std::move(op));
+}
+
+ConvGraph::Value ConvGraph::conv(Value x, const torch::Tensor& weight, const torch::Tensor& bias,
+                                 int64_t stride, int64_t padding, bool relu, Value residual) {
+  TORCH_CHECK(weight.dim() == 4 && weight.size(2) == weight.size(3) &&
+                  weight.scalar_type() == torch::kFloat,
+              "ConvGraph: expected a square float32 kernel, got ", weight.sizes());
+  TORCH_CHECK(weight.size(1) == channels(x), "ConvGraph: a kernel for ", weight.size(1),
+              " channels on a value of ", channels(x));
+  Op op;
+  op.kind = Kind::kConv;
+  op.inputs = {x};
+  if (residual != kNone) {
+    TORCH_CHECK(channels(residual) == weight.size(0), "ConvGraph: residual channels differ");
+    op.inputs.push_back(residual);
+  }
+  op.channels = weight.size(0);
+  TORCH_CHECK(!bias.defined() || (bias.dim() == 1 && bias.size(0) == weight.size(0) &&
+                                  bias.scalar_type() == torch::kFloat && bias.is_contiguous()),
+              "ConvGraph: expected a contiguous float32 bias of ", weight.size(0));
+  op.weight = weight;
+  op.bias = bias;
+  stamps_.emplace_back(weight, stamp(weight));
+  if (bias.defined()) stamps_.emplace_back(bias, stamp(bias));
+  op.kernel = weight.size(2);
+  op.stride = stride;
+  op.padding = padding;
+  op.relu = relu;
+  return add(std::move(op));
+}
+
+ConvGraph::Value ConvGraph::max_pool(Value x, int64_t kernel, int64_t stride, int64_t padding) {
+  Op op;
+  op.kind = Kind::kMaxPool;
+  op.inputs = {x};
+  op.channels = channels(x);
+  op.kernel = kernel;
+  op.stride = stride;
+  op.padding = padding;
+  return add(std::move(op));
+}
+
+ConvGraph::Value ConvGraph::upsample_nearest(Value x, Value like) {
+  Op op;
+  op.kind = Kind::kUpsample;
+  op.inputs = {x, like};
+  op.channels = channels(x);
+  return add(std::move(op));
+}
+
+ConvGraph::Value ConvGraph::upsample_nearest(Value x) {
+  Op op;
+  op.kind = Kind::kUpsample;
+  op.inputs = {x};
+  op.channels = channels(x);
+  op.stride = 2;
+  return add(std::move(op));
+}
+
+ConvGraph::Value ConvGraph::concat(Value a, Value b) {
+  Op op;
+  op.kind = Kind::kConcat;
+  op.inputs = {a, b};
+  op.channels = channels(a) + channels(b);
+  return add(std::move(op));
+}
+
+ConvGraph::Value describe_conv(ConvGraph& graph, ConvGraph::Value x, const torch::nn::Conv2d& conv,
+                               bool relu, ConvGraph::Value residual) {
+  const auto& o = conv->options;
+  const auto* padding = c10::get_if<torch::ExpandingArray<2>>(&o.padding());
+  TORCH_CHECK(padding && (*padding)->at(0) == (*padding)->at(1) && (*o.stride())[0] == (*o.stride())[1] &&
+                  (*o.dilation())[0] == 1 && (*o.dilation())[1] == 1 && o.groups() == 1 &&
+                  c10::get_if<torch::enumtype::kZeros>(&o.padding_mode()),
+              "ConvGraph: a convolution it cannot describe");
+  return graph.conv(x, conv->weight, conv->bias, (*o.stride())[0], (*padding)->at(0), relu, residual);
+}
+
+}  // namespace vedkit

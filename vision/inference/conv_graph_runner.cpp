@@ -1,0 +1,99 @@
+// Built only where CMake found oneDNN (VEDKIT_WITH_ONEDNN); conv_graph_runner_none.cpp otherwise.
+#include "vision/inference/conv_graph_runner.h"
+
+#include <ATen/ops/empty.h>
+
+#include <array>
+#include <list>
+#include <mutex>
+
+#include "vision/inference/onednn_plan.h"
+
+namespace vedkit {
+
+struct ConvGraphRunner::Impl {
+  using Shape = std::array<int64_t, 4>;
+  static constexpr size_t kPlansKept = 4;
+
+  std::shared_ptr<const ConvGraph> graph;
+  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  dnnl::stream stream{engine};
+  int64_t block = preferred_channel_block(engine);
+  std::mutex running;
+  // Each convolution's weights in every layout a plan's kernel wanted.
+  std::unordered_map<ConvGraph::Value, std::vector<std::pair<dnnl::memory::desc, dnnl::memory>>>
+      packed_weights;
+  // The most recently used first; none where the shape cannot run.
+  std::list<std::pair<Shape, std::unique_ptr<OnednnPlan>>> plans;
+
+  dnnl::memory packed_weight(ConvGraph::Value conv, const dnnl::memory::desc& layout) {
+    auto& kept = packed_weights[conv];
+    for (auto& [desc, packed] : kept) {
+      if (desc == layout) return packed;
+    }
+    // torch's weights as they lie, channels-last included.
+    const auto& w = graph->ops()[conv].weight;
+    const dnnl::memory::desc source_desc(dnnl::memory::dims(w.sizes().begin(), w.sizes().end()),
+                                         dnnl::memory::data_type::f32,
+                                         dnnl::memory::dims(w.strides().begin(), w.strides().end()));
+    dnnl::memory source(source_desc, engine, w.data_ptr<float>());
+    dnnl::memory packed(layout, engine);
+    dnnl::reorder(source, packed).execute(stream, source, packed);
+    stream.wait();
+    kept.emplace_back(layout, packed);
+    return packed;
+  }
+
+  OnednnPlan* plan_for(const Shape& shape) {
+    for (auto it = plans.begin(); it != plans.end(); ++it) {
+      if (it->first == shape) {
+        plans.splice(plans.begin(), plans, it);
+        return it->second.get();
+      }
+    }
+    std::unique_ptr<OnednnPlan> plan;
+    try {
+      plan = plan_conv_graph(*graph, {shape.begin(), shape.end()}, engine, block,
+                             [this](ConvGraph::Value conv, const dnnl::memory::desc& layout) {
+                               return packed_weight(conv, layout);
+                             });
+    } catch (const UnsupportedShape&) {
+    } catch (const dnnl::error&) {
+      // oneDNN has no kernel for some operation at this shape.
+    }
+    plans.emplace_front(shape, std::move(plan));
+    if (plans.size() > kPlansKept) plans.pop_back();
+    return plans.front().second.get();
+  }
+};
+
+ConvGraphRunner::ConvGraphRunner(std::shared_ptr<const ConvGraph> graph)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->graph = std::move(graph);
+}
+
+ConvGraphRunner::~ConvGraphRunner() = default;
+
+bool ConvGraphRunner::available() { return true; }
+
+std::vector<torch::Tensor> ConvGraphRunner::run(const torch::Tensor& input) {
+  if (input.dim() != 4 || input.scalar_type() != torch::kFloat || !input.device().is_cpu()) {
+    return {};
+  }
+  const auto x = input.contiguous();
+  std::lock_guard<std::mutex> lock(impl_->running);
+  auto* plan = impl_->plan_for({x.size(0), x.size(1), x.size(2), x.size(3)});
+  if (!plan) return {};
+  plan->input.set_data_handle(x.data_ptr<float>());
+  std::vector<torch::Tensor> outputs;
+  for (size_t i = 0; i < plan->outputs.size(); ++i) {
+    outputs.push_back(
+        at::empty(plan->output_dims[i], x.options(), at::MemoryFormat::ChannelsLast));
+    plan->outputs[i].set_data_handle(outputs.back().data_ptr<float>());
+  }
+  for (auto& step : plan->steps) step.primitive.execute(impl_->stream, step.args);
+  impl_->stream.wait();
+  return outputs;
+}
+
+}  // namespace vedkit

@@ -1,0 +1,42 @@
+#include "vision/inference/lazy_conv_graph.h"
+
+#include <ATen/core/grad_mode.h>
+
+#include <atomic>
+
+namespace vedkit {
+namespace {
+
+std::atomic<bool> enabled{true};
+std::atomic<int64_t> passes{0};
+
+}  // namespace
+
+bool conv_graph_enabled() { return enabled && ConvGraphRunner::available(); }
+
+void set_conv_graph_enabled(bool on) { enabled = on; }
+
+int64_t conv_graph_passes() { return passes; }
+
+std::vector<torch::Tensor> LazyConvGraph::run(const torch::Tensor& input, bool training) {
+  if (!conv_graph_enabled() || training || at::GradMode::is_enabled() ||
+      input.scalar_type() != torch::kFloat || !input.device().is_cpu()) {
+    return {};
+  }
+  std::shared_ptr<ConvGraphRunner> runner;
+  {
+    std::lock_guard<std::mutex> lock(building_);
+    if (!graph_ || !graph_->weights_unchanged()) {
+      runner_.reset();
+      graph_ = describe_();
+      if (graph_) runner_ = std::make_shared<ConvGraphRunner>(graph_);
+    }
+    runner = runner_;
+  }
+  if (!runner) return {};
+  auto outputs = runner->run(input);
+  if (!outputs.empty()) ++passes;
+  return outputs;
+}
+
+}  // namespace vedkit

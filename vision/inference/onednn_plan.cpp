@@ -1,0 +1,339 @@
+#include "vision/inference/onednn_plan.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <new>
+#include <numeric>
+
+namespace vedkit {
+namespace {
+
+using dnnl::memory;
+using Dims = memory::dims;
+using Value = ConvGraph::Value;
+using Kind = ConvGraph::Kind;
+
+memory::desc tagged(const Dims& dims, memory::format_tag tag) {
+  return memory::desc(dims, memory::data_type::f32, tag);
+}
+
+memory::desc blocked(const Dims& dims, int64_t block) {
+  return tagged(dims, block == 16 ? memory::format_tag::nChw16c : memory::format_tag::nChw8c);
+}
+
+OnednnStep reorder_step(const memory& from, const memory& to) {
+  return {dnnl::reorder(from, to), {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}}};
+}
+
+// Plans one input shape: values' shapes, where each value lives (a pooled buffer, its
+// input's buffer, or its slot in a concatenation), then one primitive per operation.
+class Planner {
+ public:
+  Planner(const ConvGraph& graph, const dnnl::engine& engine, int64_t block,
+          const PackWeight& pack_weight)
+      : ops_(graph.ops()),
+        outputs_(graph.outputs()),
+        engine_(engine),
+        block_(block),
+        pack_weight_(pack_weight),
+        count_(static_cast<Value>(ops_.size())),
+        dims_(count_),
+        stored_(count_),
+        slot_offset_(count_, 0),
+        last_use_(count_, -1),
+        buffer_(count_, -1),
+        desc_(count_),
+        mem_(count_) {
+    std::iota(stored_.begin(), stored_.end(), 0);
+  }
+
+  std::unique_ptr<OnednnPlan> plan(const Dims& input_shape) {
+    plan_ = std::make_unique<OnednnPlan>();
+    shapes(input_shape);
+    concatenate_in_place();
+    liveness();
+    for (Value v = 0; v < count_; ++v) {
+      emit(v);
+      for (int b : temporaries_) plan_->pool.give_back(b);
+      temporaries_.clear();
+      for (Value input : ops_[v].inputs) release_after(input, v);
+    }
+    for (Value v : outputs_) {
+      plan_->output_dims.push_back(dims_[v]);
+      memory out(tagged(dims_[v], memory::format_tag::nhwc), engine_, DNNL_MEMORY_NONE);
+      plan_->steps.push_back(reorder_step(mem_[v], out));
+      plan_->outputs.push_back(out);
+    }
+    return std::move(plan_);
+  }
+
+ private:
+  void shapes(const Dims& input_shape) {
+    for (Value v = 0; v < count_; ++v) {
+      const auto& op = ops_[v];
+      if (op.kind == Kind::kInput) {
+        dims_[v] = input_shape;
+        if (dims_[v][1] != op.channels) throw UnsupportedShape{};
+        continue;
+      }
+      const auto& in = dims_[op.inputs[0]];
+      if (op.kind == Kind::kConv || op.kind == Kind::kMaxPool) {
+        const int64_t h = (in[2] + 2 * op.padding - op.kernel) / op.stride + 1;
+        const int64_t w = (in[3] + 2 * op.padding - op.kernel) / op.stride + 1;
+        if (h < 1 || w < 1) throw UnsupportedShape{};
+        dims_[v] = {in[0], op.channels, h, w};
+      } else if (op.kind == Kind::kUpsample) {
+        dims_[v] = {in[0], in[1], in[2] * 2, in[3] * 2};
+        if (op.inputs.size() > 1) {
+          const auto& like = dims_[op.inputs[1]];
+          dims_[v] = {in[0], in[1], like[2], like[3]};
+        }
+        // torch's nearest takes source pixel floor(i * in / out); oneDNN's rounds from pixel
+        // centres. The two agree for whole factors only.
+        if (dims_[v][2] % in[2] != 0 || dims_[v][3] % in[3] != 0) throw UnsupportedShape{};
+        // A resize by 1 does nothing: the value is its input's.
+        if (dims_[v][2] == in[2] && dims_[v][3] == in[3]) stored_[v] = stored_[op.inputs[0]];
+      } else {
+        const auto& b = dims_[op.inputs[1]];
+        if (in[2] != b[2] || in[3] != b[3]) throw UnsupportedShape{};
+        dims_[v] = {in[0], in[1] + b[1], in[2], in[3]};
+      }
+    }
+  }
+
+  // With one image a batch, a value in channel blocks is one contiguous run of memory, so the
+  // two halves of a concatenation can be written where the concatenation will be, by the ops
+  // that make them: no copy. Each half must be made by an op we place (not the input, an
+  // alias or another concatenation), whole blocks of channels, and in no other concatenation.
+  void concatenate_in_place() {
+    if (block_ == 0) return;
+    for (Value c = 0; c < count_; ++c) {
+      if (ops_[c].kind != Kind::kConcat || dims_[c][0] != 1) continue;
+      bool fits = true;
+      for (Value part : ops_[c].inputs) {
+        const Kind kind = ops_[part].kind;
+        fits = fits && stored_[part] == part && dims_[part][1] % block_ == 0 &&
+               (kind == Kind::kConv || kind == Kind::kMaxPool || kind == Kind::kUpsample);
+      }
+      const Value a = ops_[c].inputs[0], b = ops_[c].inputs[1];
+      if (!fits || a == b) continue;
+      stored_[a] = stored_[b] = c;
+      slot_offset_[b] = 4 * dims_[a][1] * dims_[a][2] * dims_[a][3];
+    }
+    // An alias of a half lives in the concatenation's buffer too.
+    for (Value v = 0; v < count_; ++v) stored_[v] = stored_[stored_[v]];
+  }
+
+  // The op after whose run each stored value's buffer can be reused.
+  void liveness() {
+    for (Value v = 0; v < count_; ++v) {
+      for (Value input : ops_[v].inputs) last_use_[stored_[input]] = v;
+    }
+    for (Value v : outputs_) last_use_[stored_[v]] = count_;
+  }
+
+  void release_after(Value input, Value v) {
+    const Value s = stored_[input];
+    if (last_use_[s] == v && buffer_[s] >= 0) {
+      plan_->pool.give_back(buffer_[s]);
+      buffer_[s] = -1;
+    }
+  }
+
+  // Puts value v, laid out as d, where it was planned to live.
+  void place(Value v, const memory::desc& d) {
+    desc_[v] = d;
+    const Value s = stored_[v];
+    if (s == v) {
+      buffer_[v] = plan_->pool.take(d.get_size());
+      mem_[v] = memory(d, engine_, plan_->pool.data(buffer_[v]));
+      return;
+    }
+    // A slot of concatenation s: its buffer is taken by whichever half comes first.
+    if (buffer_[s] < 0) buffer_[s] = plan_->pool.take(blocked(dims_[s], block_).get_size());
+    mem_[v] = memory(d, engine_, plan_->pool.data(buffer_[s]) + slot_offset_[v]);
+  }
+
+  // The layout v must be made in: a concatenation's slot fixes it; else the primitive chooses.
+  memory::desc wanted(Value v) const {
+    if (stored_[v] != v && ops_[stored_[v]].kind == Kind::kConcat) {
+      return blocked(dims_[v], block_);
+    }
+    return tagged(dims_[v], memory::format_tag::any);
+  }
+
+  // x laid out as `want`: itself, or a reordered copy in a buffer given back after this op.
+  memory as(Value x, const memory::desc& want) {
+    if (desc_[x] == want) return mem_[x];
+    const int b = plan_->pool.take(want.get_size());
+    temporaries_.push_back(b);
+    memory copy(want, engine_, plan_->pool.data(b));
+    plan_->steps.push_back(reorder_step(mem_[x], copy));
+    return copy;
+  }
+
+  void emit(Value v) {
+    switch (ops_[v].kind) {
+      case Kind::kInput:
+        desc_[v] = tagged(dims_[v], memory::format_tag::nchw);
+        plan_->input = mem_[v] = memory(desc_[v], engine_, DNNL_MEMORY_NONE);
+        break;
+      case Kind::kConv:
+        emit_conv(v);
+        break;
+      case Kind::kMaxPool:
+        emit_max_pool(v);
+        break;
+      case Kind::kUpsample:
+        emit_upsample(v);
+        break;
+      case Kind::kConcat:
+        emit_concat(v);
+        break;
+    }
+  }
+
+  void emit_conv(Value v) {
+    const auto& op = ops_[v];
+    const Value x = op.inputs[0];
+    const bool residual = op.inputs.size() > 1;
+    const memory::desc bias_desc = op.bias.defined()
+                                       ? tagged({op.channels}, memory::format_tag::x)
+                                       : memory::desc();
+    dnnl::post_ops post;
+    if (residual) post.append_sum(1.0f);
+    if (op.relu) post.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+    dnnl::primitive_attr attr;
+    attr.set_post_ops(post);
+    const Dims weight_dims = {op.channels, dims_[x][1], op.kernel, op.kernel};
+    const dnnl::convolution_forward::desc conv_desc(
+        dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+        tagged(dims_[x], memory::format_tag::any), tagged(weight_dims, memory::format_tag::any),
+        bias_desc, wanted(v), {op.stride, op.stride}, {op.padding, op.padding},
+        {op.padding, op.padding});
+    const dnnl::convolution_forward::primitive_desc pd(conv_desc, attr, engine_);
+    std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, as(x, pd.src_desc())},
+                                            {DNNL_ARG_WEIGHTS, pack_weight_(v, pd.weights_desc())}};
+    if (op.bias.defined()) {
+      args[DNNL_ARG_BIAS] = memory(bias_desc, engine_, op.bias.data_ptr<float>());
+    }
+    const Value r = residual ? op.inputs[1] : ConvGraph::kNone;
+    if (residual && stored_[v] == v && stored_[r] == r && last_use_[r] == v &&
+        stored_[x] != r && desc_[r] == pd.dst_desc()) {
+      // The sum adds into the destination: where nothing reads the residual later (this
+      // convolution's own input included), the convolution writes over it.
+      desc_[v] = desc_[r];
+      mem_[v] = mem_[r];
+      std::swap(buffer_[v], buffer_[r]);
+    } else {
+      place(v, pd.dst_desc());
+      if (residual) plan_->steps.push_back(reorder_step(mem_[r], mem_[v]));
+    }
+    args[DNNL_ARG_DST] = mem_[v];
+    plan_->steps.push_back({dnnl::convolution_forward(pd), std::move(args)});
+  }
+
+  void emit_max_pool(Value v) {
+    const auto& op = ops_[v];
+    const Value x = op.inputs[0];
+    const dnnl::pooling_forward::desc pool_desc(
+        dnnl::prop_kind::forward_inference, dnnl::algorithm::pooling_max, desc_[x], wanted(v),
+        {op.stride, op.stride}, {op.kernel, op.kernel}, {op.padding, op.padding},
+        {op.padding, op.padding});
+    const dnnl::pooling_forward::primitive_desc pd(pool_desc, engine_);
+    place(v, pd.dst_desc());
+    plan_->steps.push_back({dnnl::pooling_forward(pd), {{DNNL_ARG_SRC, mem_[x]}, {DNNL_ARG_DST, mem_[v]}}});
+  }
+
+  void emit_upsample(Value v) {
+    const Value x = ops_[v].inputs[0];
+    if (stored_[v] == stored_[x] && dims_[v] == dims_[x]) {
+      desc_[v] = desc_[x];
+      mem_[v] = mem_[x];
+      return;
+    }
+    const dnnl::resampling_forward::desc resample_desc(dnnl::prop_kind::forward_inference,
+                                                       dnnl::algorithm::resampling_nearest,
+                                                       desc_[x], wanted(v));
+    const dnnl::resampling_forward::primitive_desc pd(resample_desc, engine_);
+    place(v, pd.dst_desc());
+    plan_->steps.push_back({dnnl::resampling_forward(pd), {{DNNL_ARG_SRC, mem_[x]}, {DNNL_ARG_DST, mem_[v]}}});
+  }
+
+  void emit_concat(Value v) {
+    const Value a = ops_[v].inputs[0], b = ops_[v].inputs[1];
+    if (stored_[a] == v) {  // both halves are already in place
+      desc_[v] = blocked(dims_[v], block_);
+      mem_[v] = memory(desc_[v], engine_, plan_->pool.data(buffer_[v]));
+      return;
+    }
+    const dnnl::concat::primitive_desc pd(1, {desc_[a], desc_[b]}, engine_);
+    place(v, pd.dst_desc());
+    plan_->steps.push_back({dnnl::concat(pd), {{DNNL_ARG_MULTIPLE_SRC, mem_[a]},
+                                               {DNNL_ARG_MULTIPLE_SRC + 1, mem_[b]},
+                                               {DNNL_ARG_DST, mem_[v]}}});
+  }
+
+  const std::vector<ConvGraph::Op>& ops_;
+  const std::vector<Value>& outputs_;
+  const dnnl::engine& engine_;
+  const int64_t block_;
+  const PackWeight& pack_weight_;
+  const Value count_;
+  std::vector<Dims> dims_;
+  std::vector<Value> stored_;        // the value whose buffer holds each value's
+  std::vector<int64_t> slot_offset_;  // bytes into a concatenation's buffer
+  std::vector<int> last_use_;        // per stored value
+  std::vector<int> buffer_;          // per stored value, while it holds one
+  std::vector<memory::desc> desc_;
+  std::vector<memory> mem_;
+  std::vector<int> temporaries_;
+  std::unique_ptr<OnednnPlan> plan_;
+};
+
+}  // namespace
+
+void AlignedFree::operator()(void* p) const { std::free(p); }
+
+AlignedBuffer aligned_buffer(size_t bytes) {
+  void* p = std::aligned_alloc(64, (std::max<size_t>(bytes, 1) + 63) / 64 * 64);
+  if (!p) throw std::bad_alloc();
+  return AlignedBuffer(p);
+}
+
+int BufferPool::take(size_t bytes) {
+  int best = -1;
+  for (int i : free_) {
+    if (sizes_[i] >= bytes && (best < 0 || sizes_[i] < sizes_[best])) best = i;
+  }
+  if (best >= 0) {
+    free_.erase(std::find(free_.begin(), free_.end(), best));
+    return best;
+  }
+  buffers_.push_back(aligned_buffer(bytes));
+  sizes_.push_back(bytes);
+  return static_cast<int>(buffers_.size()) - 1;
+}
+
+size_t BufferPool::bytes() const { return std::accumulate(sizes_.begin(), sizes_.end(), size_t{0}); }
+
+std::unique_ptr<OnednnPlan> plan_conv_graph(const ConvGraph& graph, const Dims& input_shape,
+                                            const dnnl::engine& engine, int64_t block,
+                                            const PackWeight& pack_weight) {
+  return Planner(graph, engine, block, pack_weight).plan(input_shape);
+}
+
+int64_t preferred_channel_block(const dnnl::engine& engine) {
+  const Dims dims = {1, 64, 16, 16};
+  const dnnl::convolution_forward::desc probe(
+      dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+      tagged(dims, memory::format_tag::any), tagged({64, 64, 3, 3}, memory::format_tag::any),
+      tagged(dims, memory::format_tag::any), {1, 1}, {1, 1}, {1, 1});
+  const auto chosen = dnnl::convolution_forward::primitive_desc(probe, engine).dst_desc();
+  for (int64_t block : {16, 8}) {
+    if (chosen == blocked(dims, block)) return block;
+  }
+  return 0;
+}
+
+}  // namespace vedkit

@@ -1,0 +1,67 @@
+#pragma once
+// Internal to the oneDNN runner (conv_graph_runner.cpp): how one input shape of a ConvGraph
+// becomes a list of oneDNN primitives over planned buffers.
+
+#include <dnnl.hpp>
+
+#include <functional>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "vision/inference/conv_graph.h"
+
+namespace vedkit {
+
+struct AlignedFree {
+  void operator()(void* p) const;
+};
+using AlignedBuffer = std::unique_ptr<void, AlignedFree>;
+AlignedBuffer aligned_buffer(size_t bytes);
+
+// Buffers handed out by size, best fit first, and taken back when the value in them dies, so
+// a plan holds about the largest set of values alive at once.
+class BufferPool {
+ public:
+  int take(size_t bytes);
+  void give_back(int buffer) { free_.push_back(buffer); }
+  char* data(int buffer) const { return static_cast<char*>(buffers_[buffer].get()); }
+  size_t bytes() const;
+
+ private:
+  std::vector<AlignedBuffer> buffers_;
+  std::vector<size_t> sizes_;
+  std::vector<int> free_;
+};
+
+struct OnednnStep {
+  dnnl::primitive primitive;
+  std::unordered_map<int, dnnl::memory> args;
+};
+
+struct OnednnPlan {
+  BufferPool pool;
+  std::vector<OnednnStep> steps;
+  dnnl::memory input;                 // nchw; its handle set to each run's input
+  std::vector<dnnl::memory> outputs;  // nhwc; their handles set to each run's result tensors
+  std::vector<dnnl::memory::dims> output_dims;
+};
+
+// A convolution's weights in the layout its chosen kernel wants (packed once, then shared).
+using PackWeight =
+    std::function<dnnl::memory(ConvGraph::Value conv, const dnnl::memory::desc& layout)>;
+
+// Thrown where the graph cannot run on a shape; the runner then answers empty.
+struct UnsupportedShape {};
+
+// `block`: the channel block of the layout this CPU's convolutions choose (8 with AVX2, 16
+// with AVX-512), or 0 if they chose none; concatenations are laid out in place for it.
+std::unique_ptr<OnednnPlan> plan_conv_graph(const ConvGraph& graph,
+                                            const dnnl::memory::dims& input_shape,
+                                            const dnnl::engine& engine, int64_t block,
+                                            const PackWeight& pack_weight);
+
+// The channel block oneDNN's float32 convolutions choose on this CPU (see above).
+int64_t preferred_channel_block(const dnnl::engine& engine);
+
+}  // namespace vedkit
