@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
     po::variables_map args;
     if (!vedkit::parse_args(argc, argv, options, args)) return 0;
     vedkit::use_all_cores();
-    const bool graph = vedkit::bench::choose_engine(args["engine"].as<std::string>());
+    vedkit::bench::choose_engine(args["engine"].as<std::string>());
     const auto name = args["encoder"].as<std::string>();
     auto config = vedkit::Config::from_text(encoder_yaml(name), "bench");
     auto encoder = vedkit::build_encoder(config.root());
@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
     // The sequence a caption decoder reads: a ResNet's last level, a ViT's tokens.
     vedkit::bench::time_passes([&] { encoder->tokens(images); }, images.size(0),
                                args["seconds"].as<double>());
-    vedkit::bench::report_engine(graph);
+    vedkit::bench::report_engine();
     return 0;
   });
 }

@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
     po::variables_map args;
     if (!vedkit::parse_args(argc, argv, options, args)) return 0;
     vedkit::use_all_cores();
-    const bool graph = vedkit::bench::choose_engine(args["engine"].as<std::string>());
+    vedkit::bench::choose_engine(args["engine"].as<std::string>());
     // The reference model: ResNet-18 encoder, U-Net decoder 256-128-64-32-16.
     auto config = vedkit::Config::from_text(
         "encoder: {type: resnet, depth: 18}\n"
@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
         torch::rand({batch, 3, size, size}).to(model->parameters().front().scalar_type());
     torch::InferenceMode inference;
     vedkit::bench::time_passes([&] { model->forward(images).argmax(1); }, batch, seconds);
-    vedkit::bench::report_engine(graph);
+    vedkit::bench::report_engine();
     return 0;
   });
 }

@@ -28,21 +28,17 @@ inline void time_passes(const std::function<void()>& pass, int64_t images_per_pa
 }
 
 // --engine: "onednn" (the default: whole float32 conv networks as oneDNN graphs where the build
-// has oneDNN) or "eager" (op by op, as before). Answers whether the graph path is asked for.
-inline bool choose_engine(const std::string& engine) {
+// has oneDNN) or "eager" (op by op, as before).
+inline void choose_engine(const std::string& engine) {
   if (engine != "onednn" && engine != "eager") {
     throw Error("--engine: expected onednn or eager, got '" + engine + "'");
   }
   set_conv_graph_enabled(engine == "onednn");
-  return engine == "onednn";
 }
 
 // Says on stderr which path the timed passes took, so a table never credits the wrong one.
-inline void report_engine(bool graph_asked) {
-  const bool ran = conv_graph_passes() > 0;
-  std::cerr << (ran ? "engine: oneDNN graph\n"
-                    : graph_asked ? "engine: eager (the oneDNN graph could not run here)\n"
-                                  : "engine: eager\n");
+inline void report_engine() {
+  std::cerr << (conv_graph_passes() > 0 ? "engine: oneDNN graph\n" : "engine: eager\n");
 }
 
 }  // namespace vedkit::bench

@@ -22,7 +22,7 @@ MlpImpl::MlpImpl(int64_t width, int64_t hidden) {
 }
 
 torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
-  const auto hidden = torch::gelu(affine(x, fc1_->weight, fc1_->bias));  // [B, T, D] -> [B, T, mlp]
+  const auto hidden = affine_gelu(x, fc1_->weight, fc1_->bias);  // [B, T, D] -> [B, T, mlp]
   return affine(hidden, fc2_->weight, fc2_->bias);                       // -> [B, T, D]
 }
 

@@ -2,6 +2,9 @@
 
 #include <torch/torch.h>
 
+#ifdef VEDKIT_WITH_ONEDNN
+#include "vision/layers/onednn_products.h"
+#endif
 #ifdef VEDKIT_WITH_XNNPACK
 #include "vision/layers/xnnpack_products.h"
 #endif
@@ -34,25 +37,46 @@ bool any_needs_gradient(std::initializer_list<const torch::Tensor*> tensors) {
   return false;
 }
 
-torch::Tensor affine(const torch::Tensor& x, const torch::Tensor& weight,
-                     const torch::Tensor& bias) {
+namespace {
+
+// affine, then GELU where `gelu`: fused into oneDNN's product where that one runs.
+torch::Tensor affine_then(const torch::Tensor& x, const torch::Tensor& weight,
+                          const torch::Tensor& bias, bool gelu) {
   const int64_t in = x.size(-1);
   const int64_t rows = in == 0 ? 0 : x.numel() / in;
   const bool plain_floats = rows >= 1 && x.device().is_cpu() && x.scalar_type() == torch::kFloat &&
                             weight.scalar_type() == torch::kFloat &&
                             !any_needs_gradient({&x, &weight, &bias});
-  if (!plain_floats) return torch::nn::functional::linear(x, weight, bias);
+  const auto activate = [gelu](const torch::Tensor& y) { return gelu ? torch::gelu(y) : y; };
+  if (!plain_floats) return activate(torch::nn::functional::linear(x, weight, bias));
 
   auto sizes = x.sizes().vec();
   sizes.back() = weight.size(0);
   const auto input = x.reshape({rows, in});
-  if (rows <= kMaxGemvRows) return rows_by_gemv(input, weight, bias).view(sizes);
-#ifdef VEDKIT_WITH_XNNPACK
-  if (const auto y = xnnpack_linear(input.contiguous(), weight, bias); y.defined()) {
-    return y.view(sizes);
+  if (rows <= kMaxGemvRows) return activate(rows_by_gemv(input, weight, bias).view(sizes));
+#ifdef VEDKIT_WITH_ONEDNN
+  if (onednn_products_preferred()) {
+    if (const auto y = onednn_linear(input, weight, bias, gelu); y.defined()) return y.view(sizes);
   }
 #endif
-  return torch::nn::functional::linear(x, weight, bias);
+#ifdef VEDKIT_WITH_XNNPACK
+  if (const auto y = xnnpack_linear(input.contiguous(), weight, bias); y.defined()) {
+    return activate(y.view(sizes));
+  }
+#endif
+  return activate(torch::nn::functional::linear(x, weight, bias));
+}
+
+}  // namespace
+
+torch::Tensor affine(const torch::Tensor& x, const torch::Tensor& weight,
+                     const torch::Tensor& bias) {
+  return affine_then(x, weight, bias, false);
+}
+
+torch::Tensor affine_gelu(const torch::Tensor& x, const torch::Tensor& weight,
+                          const torch::Tensor& bias) {
+  return affine_then(x, weight, bias, true);
 }
 
 }  // namespace vedkit
