@@ -5,6 +5,9 @@
 #include <cmath>
 
 #include "vision/layers/affine.h"
+#ifdef VEDKIT_WITH_ONEDNN
+#include "vision/layers/onednn_products.h"
+#endif
 #ifdef VEDKIT_WITH_XNNPACK
 #include "vision/layers/xnnpack_products.h"
 #endif
@@ -54,6 +57,13 @@ torch::Tensor MultiHeadAttentionImpl::attend(const torch::Tensor& q, const torch
   // One query per row (a decoder step): products and sums beat CPU bmm, which runs a small
   // gemm for each of the B x H pairs.
   const bool one_query = q.size(2) == 1;
+#ifdef VEDKIT_WITH_ONEDNN
+  if (!one_query && weights == nullptr && !mask.defined() && onednn_products_preferred()) {
+    if (const auto y = onednn_attention(q, k, v, scale); y.defined()) {
+      return vedkit::affine(y, out_proj_->weight, out_proj_->bias);
+    }
+  }
+#endif
 #ifdef VEDKIT_WITH_XNNPACK
   if (!one_query && weights == nullptr) {
     if (const auto y = xnnpack_attention(q, k, v, mask, scale); y.defined()) {

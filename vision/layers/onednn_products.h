@@ -17,4 +17,11 @@ bool onednn_products_preferred();
 torch::Tensor onednn_linear(const torch::Tensor& x, const torch::Tensor& weight,
                             const torch::Tensor& bias, bool gelu);
 
+// softmax(q k^T * scale) v without a mask, for float32 CPU inputs that need no gradient:
+// q [B, H, T, Dh], k and v [B, H, S, Dh] (any strides with unit last stride: views of one
+// projection serve) -> [B, T, H * Dh], the heads side by side as the output projection takes
+// them. Two batched oneDNN matrix products around a softmax; undefined where it cannot.
+torch::Tensor onednn_attention(const torch::Tensor& q, const torch::Tensor& k,
+                               const torch::Tensor& v, double scale);
+
 }  // namespace vedkit
