@@ -8,6 +8,8 @@
 #include <mutex>
 #include <tuple>
 
+#include "vision/layers/affine.h"
+
 namespace vedkit {
 namespace {
 
@@ -33,14 +35,6 @@ bool float_cpu(const torch::Tensor& t) {
   return t.device().is_cpu() && t.scalar_type() == torch::kFloat;
 }
 
-bool needs_gradient(std::initializer_list<const torch::Tensor*> tensors) {
-  if (!torch::GradMode::is_enabled()) return false;
-  for (const auto* t : tensors) {
-    if (t->defined() && t->requires_grad()) return true;
-  }
-  return false;
-}
-
 // The three primitives of one attention shape: scores = scale q k^T, softmax over the
 // sources, y = p v.
 struct AttentionPrimitives {
@@ -62,7 +56,7 @@ torch::Tensor onednn_linear(const torch::Tensor& x, const torch::Tensor& weight,
       x.stride(1) != 1 || weight.stride(1) != 1 || weight.size(1) != x.size(1) ||
       (bias.defined() && (!float_cpu(bias) || bias.dim() != 1 || bias.size(0) != weight.size(0) ||
                           bias.stride(0) != 1)) ||
-      needs_gradient({&x, &weight, &bias})) {
+      any_needs_gradient({&x, &weight, &bias})) {
     return {};
   }
   const int64_t rows = x.size(0), in = x.size(1), out = weight.size(0);
@@ -114,7 +108,7 @@ torch::Tensor onednn_attention(const torch::Tensor& q, const torch::Tensor& k,
   };
   if (!plain(q) || !plain(k) || !plain(v) || k.sizes() != v.sizes() || k.size(0) != q.size(0) ||
       k.size(1) != q.size(1) || k.size(3) != q.size(3) || q.size(2) == 0 || k.size(2) == 0 ||
-      needs_gradient({&q, &k, &v})) {
+      any_needs_gradient({&q, &k, &v})) {
     return {};
   }
   const int64_t batch = q.size(0), heads = q.size(1), length = q.size(2), dh = q.size(3);
