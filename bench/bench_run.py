@@ -64,9 +64,9 @@ def print_header(first_columns, peak_gflops, unit="img", per="batch", peers=("Py
     kernels = os.environ.get("OPENBLAS_CORETYPE", "chosen by OpenBLAS")
     print(f"CPU: {cpu_name()} ({cpu_vector_sets()}), {os.cpu_count()} threads; FP32 peak "
           f"{peak_gflops:.0f} GFLOP/s; OpenBLAS kernels: {kernels}\n")
-    columns = first_columns + [f"vedkit {unit}/s", f"ms/{per}", "peak MiB"]
+    columns = first_columns + [f"vedkit {unit}/s", f"ms/{per}", "best ms", "peak MiB"]
     for peer in peers:
-        columns += [f"{peer} {unit}/s", "peak MiB", "ratio"]
+        columns += [f"{peer} {unit}/s", "best ms", "peak MiB", "ratio", "best ratio"]
     columns += [f"GFLOP/{unit}", "% FP32 peak"]
     print("| " + " | ".join(columns) + " |")
     print("|" + "---|" * len(columns))
@@ -85,8 +85,9 @@ def print_comparison(first_cells, ours_command, peer_commands, peak_gflops, repe
     """Runs vedkit's bench and each peer in turn, `repeats` times, prints one table row and
     returns the median latencies (ms), vedkit's first. On a noisy VM one run can be 40% off;
     alternating them and taking medians keeps a burst from landing on one side only. With
-    repeats > 1 each ratio cell also gives the range of the rounds' ratios. The first peer
-    prints "images_per_s latency_ms gflop_per_image"; the others may leave out the GFLOP. A
+    repeats > 1 each ratio cell also gives the range of the rounds' ratios. Every side prints
+    "images_per_s latency_ms ... best_pass_ms", the first peer the GFLOP per image third; "best
+    ratio" compares the fastest passes of all rounds, which the host's noise touches least. A
     peer given as None (not installed) gets empty cells."""
     if isinstance(peer_commands[0], str):
         peer_commands = [peer_commands]
@@ -97,12 +98,13 @@ def print_comparison(first_cells, ours_command, peer_commands, peak_gflops, repe
             if command is not None:
                 runs.append(run_measured(command))
     ours, ms = median([values for values, _ in ours_runs], key=lambda v: v[0])[:2]
-    cells = list(first_cells) + [f"{ours:.1f}", f"{ms:.1f}",
+    our_best = min(values[-1] for values, _ in ours_runs)
+    cells = list(first_cells) + [f"{ours:.1f}", f"{ms:.1f}", f"{our_best:.1f}",
                                  f"{max(memory for _, memory in ours_runs):.0f}"]
     latencies = [ms]
     for runs in peer_runs:
         if not runs:
-            cells += ["-", "-", "-"]
+            cells += ["-"] * 5
             latencies.append(None)
             continue
         peer, peer_ms = median([values for values, _ in runs], key=lambda v: v[0])[:2]
@@ -110,7 +112,9 @@ def print_comparison(first_cells, ours_command, peer_commands, peak_gflops, repe
         ratio = f"{ours / peer:.2f}x"
         if repeats > 1:
             ratio += f" ({ratios[0]:.2f}-{ratios[-1]:.2f})"
-        cells += [f"{peer:.1f}", f"{max(memory for _, memory in runs):.0f}", ratio]
+        peer_best = min(values[-1] for values, _ in runs)
+        cells += [f"{peer:.1f}", f"{peer_best:.1f}", f"{max(memory for _, memory in runs):.0f}",
+                  ratio, f"{peer_best / our_best:.2f}x"]
         latencies.append(peer_ms)
     gflop = median([values for values, _ in peer_runs[0]], key=lambda v: v[0])[2]
     cells += [f"{gflop:.2f}", f"{100 * ours * gflop / peak_gflops:.0f}%"]

@@ -81,11 +81,11 @@ def main():
         gflop = count_flops(model.eval(), model, x)
     if args.mode == "train":
         model.train()
-        images_per_s, ms = time_passes(train, x, args.seconds)
+        images_per_s, ms, best_ms = time_passes(train, x, args.seconds)
     else:
         with torch.inference_mode():
-            images_per_s, ms = time_passes(model, x, args.seconds)
-    print(f"{images_per_s} {ms} {gflop}")
+            images_per_s, ms, best_ms = time_passes(model, x, args.seconds)
+    print(f"{images_per_s} {ms} {gflop} {best_ms}")
 
 
 if __name__ == "__main__":
