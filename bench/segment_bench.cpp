@@ -24,6 +24,8 @@ int main(int argc, char** argv) {
       ("size", po::value<int64_t>()->default_value(256), "input height and width")
       ("seconds", po::value<double>()->default_value(5.0), "time spent measuring")
       ("dtype", po::value<std::string>()->default_value("float32"), "float32 | bfloat16")
+      ("model", po::value<std::string>()->default_value(""),
+       "infer with this model file (say the bundled segmenter) instead of the peer's U-Net")
       ("engine", po::value<std::string>()->default_value("onednn"),
        "onednn: float32 conv networks as one oneDNN graph where it can | eager: op by op")
       ("help", "show this help");
@@ -36,11 +38,14 @@ int main(int argc, char** argv) {
     auto config = vedkit::Config::from_text(
         "encoder: {type: resnet, depth: 18}\n"
         "decoder: {channels: [256, 128, 64, 32, 16], num_classes: 11}\n", "bench");
-    auto model = vedkit::build_segmentation_model(config.root());
+    const auto model_file = args["model"].as<std::string>();
+    auto model = model_file.empty() ? vedkit::build_segmentation_model(config.root())
+                                    : vedkit::load_segmentation_model(model_file).model;
     const auto dtype = args["dtype"].as<std::string>();
     const int64_t batch = args["batch"].as<int64_t>(), size = args["size"].as<int64_t>();
     const double seconds = args["seconds"].as<double>();
     if (args["mode"].as<std::string>() == "train") {
+      if (!model_file.empty()) throw vedkit::Error("--model: times inference only (--mode infer)");
       const auto images = torch::rand({batch, 3, size, size});
       const auto masks = torch::randint(model->num_classes(), {batch, size, size});
       torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(1e-3));
@@ -58,8 +63,8 @@ int main(int argc, char** argv) {
     }
     model->prepare_for_inference();
     vedkit::set_precision(*model, dtype);
-    const auto images =
-        torch::rand({batch, 3, size, size}).to(model->parameters().front().scalar_type());
+    const auto images = torch::rand({batch, model->in_channels(), size, size})
+                            .to(model->parameters().front().scalar_type());
     torch::InferenceMode inference;
     vedkit::bench::time_passes([&] { model->forward(images).argmax(1); }, batch, seconds);
     vedkit::bench::report_engine();
