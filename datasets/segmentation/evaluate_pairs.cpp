@@ -24,7 +24,7 @@ EvaluatedPairs evaluate_pairs(LoadedSegmentationModel& model, const std::vector<
       cv::Mat mask;
       decoded.mask.convertTo(mask, CV_32S);
       const auto truth = torch::from_blob(mask.data, {mask.rows, mask.cols}, torch::kInt).to(torch::kLong);
-      result.confusion.add(predict_probabilities(*model.model, image, predict).argmax(1)[0], truth);
+      result.confusion.add(predict_classes(*model.model, image, predict)[0], truth);
       ++result.evaluated;
     } catch (const DataError& e) {
       result.skipped.push_back(e.what());

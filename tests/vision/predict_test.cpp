@@ -36,6 +36,22 @@ TEST(Predict, PaddingDoesNotChangeAnAlignedImage) {
             1e-6);
 }
 
+TEST(Predict, ClassesAreTheArgmaxOfTheProbabilities) {
+  auto model = small_model();
+  torch::InferenceMode inference;
+  const auto image = torch::rand({2, 3, 40, 72});
+  PredictOptions flip, scales, tiled;
+  flip.flip = true;
+  scales.scales = {0.75, 1.0};
+  tiled.tile_size = 32;
+  tiled.tile_stride = 24;
+  for (const auto& options : {PredictOptions{}, flip, scales, tiled}) {
+    const auto classes = predict_classes(*model, image, options);
+    EXPECT_EQ(classes.sizes(), (torch::IntArrayRef{2, 40, 72}));
+    EXPECT_TRUE(classes.equal(predict_probabilities(*model, image, options).argmax(1)));
+  }
+}
+
 TEST(Predict, TilesCoverLargeImages) {
   auto model = small_model();
   torch::InferenceMode inference;

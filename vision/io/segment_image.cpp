@@ -33,7 +33,7 @@ SegmentedImage segment_image_file(LoadedSegmentationModel& model, const std::str
   at::Tensor classes;
   {
     torch::InferenceMode inference;
-    classes = predict_probabilities(*model.model, image, options.predict).argmax(1)[0];
+    classes = predict_classes(*model.model, image, options.predict)[0];
   }
   const double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();

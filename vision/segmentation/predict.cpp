@@ -88,4 +88,11 @@ at::Tensor predict_probabilities(SegmentationModelImpl& model, const at::Tensor&
   return options.scales.size() == 1 ? sum : sum.div_(static_cast<double>(options.scales.size()));
 }
 
+at::Tensor predict_classes(SegmentationModelImpl& model, const at::Tensor& images,
+                           const PredictOptions& options) {
+  const bool as_is = !options.flip && options.scales == std::vector<double>{1.0};
+  return (as_is ? tiled_logits(model, images, options) : predict_probabilities(model, images, options))
+      .argmax(1);
+}
+
 }  // namespace vedkit

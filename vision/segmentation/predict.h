@@ -24,4 +24,9 @@ struct PredictOptions {
 at::Tensor predict_probabilities(SegmentationModelImpl& model, const at::Tensor& images,
                                  const PredictOptions& options = {});
 
+// predict_probabilities(...).argmax(1): each pixel's class [B, H, W]. With nothing to average
+// (no flip, one scale) it takes the argmax of the logits and skips the softmax.
+at::Tensor predict_classes(SegmentationModelImpl& model, const at::Tensor& images,
+                           const PredictOptions& options = {});
+
 }  // namespace vedkit
