@@ -81,6 +81,14 @@ def cpu_vector_sets():
     return ", ".join(name for flag, name in names.items() if flag in flags) or "no AVX2"
 
 
+def default_dtypes():
+    """float32, and bfloat16 where the CPU has it natively: emulated, it runs about 70x slower
+    and vedkit refuses it there."""
+    with open("/proc/cpuinfo") as info:
+        flags = next((line.split(":", 1)[1].split() for line in info if line.startswith("flags")), [])
+    return "float32,bfloat16" if {"avx512_bf16", "amx_bf16"} & set(flags) else "float32"
+
+
 def print_comparison(first_cells, ours_command, peer_commands, peak_gflops, repeats=1):
     """Runs vedkit's bench and each peer in turn, `repeats` times, prints one table row and
     returns the median latencies (ms), vedkit's first. On a noisy VM one run can be 40% off;

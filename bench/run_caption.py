@@ -11,7 +11,7 @@ import re
 import subprocess
 import tempfile
 
-from bench_run import driver_arguments, print_comparison, print_header
+from bench_run import default_dtypes, driver_arguments, print_comparison, print_header
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODEL = os.path.join(HERE, "..", "models", "captioning_scenes_resnet18.vdk")
@@ -39,7 +39,7 @@ def main():
     parser = driver_arguments()
     parser.add_argument("--tokens", default="20")
     parser.add_argument("--beam", default="3")
-    parser.add_argument("--dtypes", default="float32,bfloat16")
+    parser.add_argument("--dtypes", default=default_dtypes())
     args = parser.parse_args()
 
     print_header(["dtype", "decoding", "tokens"], args.peak_gflops, unit="caption", per="caption")

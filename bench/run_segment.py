@@ -7,7 +7,7 @@ eager, in one run.
 """
 import os
 
-from bench_run import driver_arguments, ort_peer_command, print_comparison, print_header
+from bench_run import default_dtypes, driver_arguments, ort_peer_command, print_comparison, print_header
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -16,7 +16,7 @@ def main():
     parser = driver_arguments()
     parser.add_argument("--size", default="256")
     parser.add_argument("--batches", default="1,8")
-    parser.add_argument("--dtypes", default="float32,bfloat16")
+    parser.add_argument("--dtypes", default=default_dtypes())
     parser.add_argument("--train-batch", default="16", help="0 skips the training steps")
     parser.add_argument("--train-size", default="128")
     args = parser.parse_args()

@@ -111,12 +111,12 @@ TEST_F(CaptionApp, CaptionsImagesAndSkipsBadOnes) {
             std::string::npos)
       << json.output;
 
-  const auto bfloat16 = run_command(caption("--precision bfloat16 " + dir_.file("in/a.png")));
+  const auto bfloat16 = run_command(caption("--precision bfloat16_any_cpu " + dir_.file("in/a.png")));
   ASSERT_EQ(bfloat16.exit_code, 0) << bfloat16.output;
   EXPECT_NE(bfloat16.output.find(dir_.file("in/a.png") + "\t"), std::string::npos) << bfloat16.output;
   const auto half = run_command(caption("--precision half " + dir_.file("in/a.png")));
   EXPECT_EQ(half.exit_code, 1) << half.output;
-  EXPECT_NE(half.output.find("precision 'half': expected float32 or bfloat16"), std::string::npos)
+  EXPECT_NE(half.output.find("precision 'half': expected float32, bfloat16, auto or bfloat16_any_cpu"), std::string::npos)
       << half.output;
 }
 

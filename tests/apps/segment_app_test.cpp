@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "core/model_file.h"
+#include "core/precision.h"
 #include "tests/support/run_command.h"
 #include "tests/support/temp_dir.h"
 #include "vision/segmentation/segmentation_model.h"
@@ -85,12 +86,20 @@ TEST_F(SegmentApp, BadFilesAreReportedAndSkipped) {
 
 TEST_F(SegmentApp, Bfloat16PrecisionRunsAndABadOneIsRefused) {
   cv::imwrite(dir_.file("good.png"), cv::Mat(48, 40, CV_8UC3, cv::Scalar(1, 2, 3)));
-  auto result = run_command(segment("--precision bfloat16 " + dir_.file("good.png")));
+  auto result = run_command(segment("--precision bfloat16_any_cpu " + dir_.file("good.png")));
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_EQ(cv::imread(dir_.file("out/good_mask.png"), cv::IMREAD_UNCHANGED).size(), cv::Size(40, 48));
+  // Plain bfloat16 only where the CPU has it: elsewhere one line says why and what to use.
+  result = run_command(segment("--precision bfloat16 " + dir_.file("good.png")));
+  if (cpu_has_native_bfloat16()) {
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+  } else {
+    EXPECT_EQ(result.exit_code, 1);
+    EXPECT_NE(result.output.find("no native bfloat16"), std::string::npos) << result.output;
+  }
   result = run_command(segment("--precision half " + dir_.file("good.png")));
   EXPECT_EQ(result.exit_code, 1);
-  EXPECT_NE(result.output.find("precision 'half': expected float32 or bfloat16"), std::string::npos)
+  EXPECT_NE(result.output.find("precision 'half': expected float32, bfloat16, auto or bfloat16_any_cpu"), std::string::npos)
       << result.output;
 }
 

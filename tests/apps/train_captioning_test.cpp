@@ -85,7 +85,7 @@ TEST_F(CaptioningApps, EvalPrintsTheScoresAndWritesCocoResults) {
   EXPECT_NE(results.find("\"image_id\":\"000032\""), std::string::npos) << results;
   EXPECT_EQ(std::count(results.begin(), results.end(), '{'), 4) << results;
 
-  const auto beam = run_command(eval("--beam 2 --precision bfloat16 --captions " + kSamples +
+  const auto beam = run_command(eval("--beam 2 --precision bfloat16_any_cpu --captions " + kSamples +
                                      "captions.tsv --list " + kSamples + "val.txt"));
   EXPECT_EQ(beam.exit_code, 0) << beam.output;
   EXPECT_NE(beam.output.find("CIDEr-D"), std::string::npos) << beam.output;

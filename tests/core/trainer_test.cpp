@@ -11,6 +11,7 @@
 
 #include "core/config.h"
 #include "core/interrupt.h"
+#include "core/precision.h"
 #include "tests/support/error_of.h"
 #include "tests/support/temp_dir.h"
 
@@ -228,7 +229,7 @@ TEST(Trainer, Bfloat16StepsKeepFloat32WeightsAndStillLearn) {
   DtypeRecordingLineTask task;
   const double before = task.validate()[0].second;
   auto options = options_in(dir, 5);
-  options.precision = "bfloat16";
+  options.precision = "bfloat16_any_cpu";  // emulated or not, this test's steps are tiny
   train(task, options, "task: line\n", "", true);
   ASSERT_EQ(task.step_dtypes_.size(), 40u);
   EXPECT_EQ(task.step_dtypes_.front(), at::kBFloat16);
@@ -243,8 +244,19 @@ TEST(Trainer, Bfloat16StepsKeepFloat32WeightsAndStillLearn) {
 }
 
 TEST(Trainer, PrecisionIsFloat32OrBfloat16) {
-  auto good = Config::from_text("train: {precision: bfloat16}\n", "t.yaml");
-  EXPECT_EQ(read_trainer_options(good.section("train")).precision, "bfloat16");
+  for (const std::string precision : {"float32", "auto", "bfloat16_any_cpu"}) {
+    auto good = Config::from_text("train: {precision: " + precision + "}\n", "t.yaml");
+    EXPECT_EQ(read_trainer_options(good.section("train")).precision, precision);
+  }
+  // bfloat16 itself only where it is native: else refused at its line, before any data is read.
+  auto asked = Config::from_text("train: {precision: bfloat16}\n", "t.yaml");
+  if (cpu_has_native_bfloat16() || torch::cuda::is_available()) {
+    EXPECT_EQ(read_trainer_options(asked.section("train")).precision, "bfloat16");
+  } else {
+    const auto refusal = testing::error_of([&] { read_trainer_options(asked.section("train")); });
+    EXPECT_NE(refusal.find("t.yaml:1:"), std::string::npos) << refusal;
+    EXPECT_NE(refusal.find("no native bfloat16"), std::string::npos) << refusal;
+  }
   auto bad = Config::from_text("train: {precision: float16}\n", "t.yaml");
   const auto message = testing::error_of([&] { read_trainer_options(bad.section("train")); });
   EXPECT_NE(message.find("precision"), std::string::npos) << message;

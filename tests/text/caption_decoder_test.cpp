@@ -70,7 +70,7 @@ TEST(CaptionModel, BFloat16FollowsFloat32) {
     const auto images = torch::rand({2, 3, 64, 64});
     const auto tokens = random_tokens(2, 6);
     const auto float32 = model->forward(images, tokens);
-    set_precision(*model, "bfloat16");
+    set_precision(*model, "bfloat16_any_cpu");
     const auto bfloat16 = model->forward(images, tokens);
     ASSERT_EQ(bfloat16.scalar_type(), torch::kBFloat16) << yaml;
     EXPECT_LT(max_abs_diff(bfloat16.to(torch::kFloat), float32),
