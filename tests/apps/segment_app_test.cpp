@@ -78,10 +78,60 @@ TEST_F(SegmentApp, BadFilesAreReportedAndSkipped) {
                                           " " + dir_.file("cut.png") + " " + dir_.file("missing.png")));
   EXPECT_EQ(result.exit_code, 1) << "some inputs failed";
   EXPECT_NE(result.output.find(dir_.file("text.png") + ": cannot decode"), std::string::npos) << result.output;
-  EXPECT_NE(result.output.find(dir_.file("cut.png") + ": cannot decode"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find(dir_.file("cut.png") + ": a truncated PNG"), std::string::npos) << result.output;
   EXPECT_NE(result.output.find(dir_.file("missing.png") + ": no such image file"), std::string::npos) << result.output;
   EXPECT_NE(result.output.find("1 of 4 images segmented"), std::string::npos) << result.output;
   EXPECT_TRUE(std::filesystem::exists(dir_.file("out/good_mask.png")));
+}
+
+// The first `keep` bytes of `from`, written to `to`.
+void write_prefix(const std::string& from, const std::string& to, size_t keep) {
+  std::ifstream in(from, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::ofstream(to, std::ios::binary) << bytes.substr(0, std::min(keep, bytes.size()));
+}
+
+TEST_F(SegmentApp, BombsAndCutOffImagesAreRefusedByNameAndTheRestRuns) {
+  cv::Mat noise(96, 96, CV_8UC3);
+  cv::randu(noise, 0, 255);
+  for (const auto* name : {"a.png", "b.png", "c.png"}) cv::imwrite(dir_.file(name), noise);
+  cv::imwrite(dir_.file("photo.jpg"), noise);
+  // A PNG whose header claims 60000 x 60000 pixels: OpenCV's decoder would throw for the whole
+  // batch without naming the file.
+  std::string bomb;
+  {
+    std::ifstream in(dir_.file("a.png"), std::ios::binary);
+    bomb.assign((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }
+  const std::string side = {'\x00', '\x00', '\xea', '\x60'};  // 60000, big-endian
+  bomb.replace(16, 4, side);
+  bomb.replace(20, 4, side);
+  std::ofstream(dir_.file("bomb.png"), std::ios::binary) << bomb;
+  // Cut-off files that libjpeg and libpng would decode with a grey remainder.
+  write_prefix(dir_.file("photo.jpg"), dir_.file("cut.jpg"), 3000);
+  write_prefix(dir_.file("b.png"), dir_.file("cut.png"), 9000);
+
+  const auto result = run_command(segment(dir_.file("a.png") + " " + dir_.file("bomb.png") + " " +
+                                          dir_.file("b.png") + " " + dir_.file("cut.jpg") + " " +
+                                          dir_.file("cut.png") + " " + dir_.file("c.png")));
+  EXPECT_EQ(result.exit_code, 1) << "some inputs failed";
+  EXPECT_NE(result.output.find(dir_.file("bomb.png") + ": 60000x60000 pixels, over the limit"),
+            std::string::npos) << result.output;
+  EXPECT_NE(result.output.find(dir_.file("cut.jpg") + ": a truncated JPEG"), std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find(dir_.file("cut.png") + ": a truncated PNG"), std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("3 of 6 images segmented"), std::string::npos) << result.output;
+  for (const auto* name : {"a", "b", "c"}) {
+    EXPECT_TRUE(std::filesystem::exists(dir_.file(std::string("out/") + name + "_mask.png"))) << name;
+  }
+  // The whole photo still reads; a lower limit refuses it by name too.
+  EXPECT_EQ(run_command(segment(dir_.file("photo.jpg"))).exit_code, 0);
+  const auto limited =
+      run_command("CV_IO_MAX_IMAGE_PIXELS=1000 " + segment(dir_.file("photo.jpg")));
+  EXPECT_EQ(limited.exit_code, 1);
+  EXPECT_NE(limited.output.find("96x96 pixels, over the limit of 1000"), std::string::npos)
+      << limited.output;
 }
 
 TEST_F(SegmentApp, Bfloat16PrecisionRunsAndABadOneIsRefused) {

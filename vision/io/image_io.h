@@ -4,6 +4,7 @@
 #include <opencv2/core/mat.hpp>
 
 #include <array>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -27,8 +28,14 @@ at::Tensor read_mask(const std::string& path);
 at::Tensor read_colour_mask(const std::string& path, const std::vector<std::array<uint8_t, 3>>& palette,
                             int64_t ignore_index);
 
-// The file decoded as it is (any depth and channel count), or a DataError naming it.
+// The file decoded as it is (any depth and channel count), or a DataError naming it and what
+// is wrong: missing, over max_image_pixels() (from the header, before decoding), a PNG or JPEG
+// cut short (which libpng and libjpeg would decode with a grey remainder), or undecodable.
 cv::Mat read_image_unchanged(const std::string& path);
+
+// The most pixels an image may have: OpenCV's CV_IO_MAX_IMAGE_PIXELS where set, else its
+// default of 2^30.
+uint64_t max_image_pixels();
 // Any decoded image as 8-bit BGR, for display and overlays.
 cv::Mat to_bgr8(const cv::Mat& image);
 
