@@ -1,6 +1,9 @@
 #include "vision/inference/conv_graph.h"
 
 #include <c10/util/Exception.h>
+#include <torch/version.h>
+
+#include <variant>
 
 namespace vedkit {
 
@@ -97,13 +100,27 @@ ConvGraph::Value ConvGraph::concat(Value a, Value b) {
   return add(std::move(op));
 }
 
+namespace {
+
+// torch's option variants: c10::variant up to LibTorch 2.0, std::variant since.
+template <typename T, typename Variant>
+const T* alternative(const Variant& v) {
+#if TORCH_VERSION_MAJOR * 100 + TORCH_VERSION_MINOR >= 201
+  return std::get_if<T>(&v);
+#else
+  return c10::get_if<T>(&v);
+#endif
+}
+
+}  // namespace
+
 ConvGraph::Value describe_conv(ConvGraph& graph, ConvGraph::Value x, const torch::nn::Conv2d& conv,
                                bool relu, ConvGraph::Value residual) {
   const auto& o = conv->options;
-  const auto* padding = c10::get_if<torch::ExpandingArray<2>>(&o.padding());
+  const auto* padding = alternative<torch::ExpandingArray<2>>(o.padding());
   TORCH_CHECK(padding && (*padding)->at(0) == (*padding)->at(1) && (*o.stride())[0] == (*o.stride())[1] &&
                   (*o.dilation())[0] == 1 && (*o.dilation())[1] == 1 && o.groups() == 1 &&
-                  c10::get_if<torch::enumtype::kZeros>(&o.padding_mode()),
+                  alternative<torch::enumtype::kZeros>(o.padding_mode()),
               "ConvGraph: a convolution it cannot describe");
   return graph.conv(x, conv->weight, conv->bias, (*o.stride())[0], (*padding)->at(0), relu, residual);
 }
