@@ -41,6 +41,8 @@ TrainerOptions read_trainer_options(ConfigSection train) {
                             "bfloat16_any_cpu: this CPU has no native bfloat16 (AVX-512 BF16 or "
                             "AMX) and would train about 70x slower in bfloat16 than in float32");
   }
+  options.checkpoint_every =
+      train.get_int("checkpoint_every", options.checkpoint_every, {0, int64_t{1} << 40});
   options.out_dir = train.get_string("out_dir", options.out_dir);
   options.log_file = train.get_string("log_file", options.log_file);
   options.preview = train.get_bool("preview", options.preview);
@@ -192,6 +194,10 @@ TrainResult train(TrainingTask& task, const TrainerOptions& options, const std::
       std::snprintf(status, sizeof status, "loss %.4f lr %.2e", loss_sum / batches_run, lr);
       progress.advance(1, status);
       if (interrupt_requested()) break;
+      if (options.checkpoint_every > 0 && state.step % options.checkpoint_every == 0 &&
+          batch + 1 < batches) {
+        save(result.last_path);  // the epoch's end writes it anyway
+      }
     }
     progress.finish();
     if (interrupt_requested()) {

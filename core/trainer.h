@@ -45,8 +45,12 @@ struct TrainerOptions {
   // Multiplies the learning rate of the parameters named "encoder.*": below 1 keeps more of a
   // pre-trained encoder (model.encoder.init_from) while a fresh decoder learns at full rate.
   double encoder_lr_scale = 1.0;
-  // float32, or bfloat16: forward and loss under autocast (MixedPrecisionScope), float32 weights.
+  // float32, or bfloat16: forward and loss under autocast (MixedPrecisionScope), float32 weights;
+  // auto and bfloat16_any_cpu as runs_in_bfloat16 says.
   std::string precision = "float32";
+  // Every this many steps last.vdk is also written within an epoch (atomically), so a crash or
+  // a SIGKILL loses at most that many steps; --resume continues from there. 0: at epoch ends.
+  int64_t checkpoint_every = 0;
   std::string out_dir = "runs/train";
   std::string log_file = "metrics.csv";
   bool preview = true;

@@ -177,6 +177,50 @@ TEST(Trainer, ResumingAnInterruptedEpochRunsOnlyItsRemainingBatches) {
   EXPECT_EQ(done.epoch_batches, 0);
 }
 
+// LineTask that dies (an exception, as a crash would end it) at one step, leaving only its files.
+class CrashingLineTask : public LineTask {
+ public:
+  explicit CrashingLineTask(int64_t crash_at) : crash_at_(crash_at) {}
+  at::Tensor train_step(std::map<std::string, double>& logs) override {
+    if (steps_ + 1 == crash_at_) throw std::runtime_error("crash");
+    return LineTask::train_step(logs);
+  }
+
+ private:
+  int64_t crash_at_;
+};
+
+TEST(Trainer, CheckpointsWithinAnEpochResumeToTheSameWeights) {
+  TempDir dir;
+  auto options = options_in(dir, 3);
+  options.checkpoint_every = 3;
+  torch::manual_seed(0);
+  LineTask whole;
+  train(whole, options, "", "", true);
+
+  for (const int64_t crash_at : {2, 5, 12, 20, 23}) {
+    options.out_dir = dir.file("crash" + std::to_string(crash_at));
+    torch::manual_seed(0);
+    CrashingLineTask crashing(crash_at);
+    EXPECT_THROW(train(crashing, options, "", "", true), std::runtime_error);
+    // Steps 1..crash_at-1 ran: the last checkpoint is at the last multiple of 3 among them
+    // (or the epoch end, every 8).
+    const std::string last = options.out_dir + "/last.vdk";
+    const int64_t done = crash_at - 1;
+    const int64_t expected_step = std::max(done / 3 * 3, done / 8 * 8);
+    if (expected_step == 0) {
+      EXPECT_FALSE(std::filesystem::exists(last)) << crash_at;
+      continue;
+    }
+    EXPECT_EQ(ModelFile::open(last).contents().train_state.step, expected_step) << crash_at;
+    LineTask resumed;
+    train(resumed, options, "", last, true);
+    EXPECT_EQ(resumed.steps_, 24 - expected_step) << crash_at;
+    EXPECT_TRUE(resumed.line_->weight.equal(whole.line_->weight)) << crash_at;
+    EXPECT_TRUE(resumed.line_->bias.equal(whole.line_->bias)) << crash_at;
+  }
+}
+
 TEST(Trainer, ScheduleWarmsUpThenDecays) {
   TrainerOptions options;
   options.lr = 1.0;
