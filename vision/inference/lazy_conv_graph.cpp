@@ -3,11 +3,19 @@
 #include <ATen/core/grad_mode.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <string>
 
 namespace vedkit {
 namespace {
 
-std::atomic<bool> enabled{true};
+// VEDKIT_CONV_GRAPH=0 turns the graphs off for a whole run, say to compare or to rule them out.
+bool enabled_by_environment() {
+  const char* set = std::getenv("VEDKIT_CONV_GRAPH");
+  return set == nullptr || std::string(set) != "0";
+}
+
+std::atomic<bool> enabled{enabled_by_environment()};
 std::atomic<int64_t> passes{0};
 
 }  // namespace

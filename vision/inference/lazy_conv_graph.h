@@ -14,7 +14,8 @@ namespace vedkit {
 
 // Whether float32 CPU inference runs whole convolutional networks through oneDNN
 // (conv_graph_runner.h) where it can, or op by op through torch. On by default where the build
-// has oneDNN; tests and benchmarks turn it off to compare.
+// has oneDNN, off where the environment sets VEDKIT_CONV_GRAPH=0; tests and benchmarks turn it
+// off to compare.
 bool conv_graph_enabled();
 void set_conv_graph_enabled(bool enabled);
 // How many passes graphs have answered in this process: which path ran, for tests and benches.

@@ -315,7 +315,6 @@ int BufferPool::take(size_t bytes) {
   return static_cast<int>(buffers_.size()) - 1;
 }
 
-size_t BufferPool::bytes() const { return std::accumulate(sizes_.begin(), sizes_.end(), size_t{0}); }
 
 std::unique_ptr<OnednnPlan> plan_conv_graph(const ConvGraph& graph, const Dims& input_shape,
                                             const dnnl::engine& engine, int64_t block,

@@ -26,7 +26,6 @@ class BufferPool {
   int take(size_t bytes);
   void give_back(int buffer) { free_.push_back(buffer); }
   char* data(int buffer) const { return static_cast<char*>(buffers_[buffer].get()); }
-  size_t bytes() const;
 
  private:
   std::vector<AlignedBuffer> buffers_;
