@@ -31,7 +31,8 @@ int main(int argc, char** argv) {
          "camera/video: attention maps for this many captions at most")
         ("threads", po::value<int64_t>()->default_value(0),
          "camera/video: inference threads (0: every core but one)")
-        ("precision", po::value<std::string>()->default_value("float32"), "float32 | bfloat16 | auto | bfloat16_any_cpu (see README)")
+        ("precision", po::value<std::string>()->default_value("float32"),
+         "float32 | bfloat16 | auto | bfloat16_any_cpu (see README)")
         ("json", "print JSON lines instead of text")
         ("help", "show this help");
     po::positional_options_description positional;

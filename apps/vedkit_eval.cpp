@@ -120,7 +120,8 @@ int main(int argc, char** argv) {
          }), "captioners: beam search with this many beams (else the model's decoding)")
         ("coco-results", po::value<std::string>(), "captioners: write the captions as COCO results JSON")
         ("binary-masks", "read 0/255 masks as classes 0/1")
-        ("precision", po::value<std::string>()->default_value("float32"), "segmentation and captioners: float32 | bfloat16 | auto | bfloat16_any_cpu")
+        ("precision", po::value<std::string>()->default_value("float32"),
+         "segmentation and captioners: float32 | bfloat16 | auto | bfloat16_any_cpu")
         ("json", po::value<std::string>(), "also write the scores as JSON to this file")
         ("quiet", "no progress output");
     vedkit::add_predict_options(options);

@@ -17,7 +17,8 @@ int main(int argc, char** argv) {
     options.add_options()
         ("model", po::value<std::string>()->required(), "model file (.vdk)")
         ("out", po::value<std::string>()->default_value("segment_out"), "output folder")
-        ("precision", po::value<std::string>()->default_value("float32"), "float32 | bfloat16 | auto | bfloat16_any_cpu (see README)")
+        ("precision", po::value<std::string>()->default_value("float32"),
+         "float32 | bfloat16 | auto | bfloat16_any_cpu (see README)")
         ("input", po::value<std::vector<std::string>>()->required(), "images, folders or globs");
     vedkit::add_predict_options(options);
     vedkit::add_threads_option(options);

@@ -123,7 +123,8 @@ TEST_F(SegmentApp, BombsAndCutOffImagesAreRefusedByNameAndTheRestRuns) {
       << result.output;
   EXPECT_NE(result.output.find("3 of 6 images segmented"), std::string::npos) << result.output;
   for (const auto* name : {"a", "b", "c"}) {
-    EXPECT_TRUE(std::filesystem::exists(dir_.file(std::string("out/") + name + "_mask.png"))) << name;
+    const auto mask = dir_.file(std::string("out/") + name + "_mask.png");
+    EXPECT_TRUE(std::filesystem::exists(mask)) << name;
   }
   // The whole photo still reads; a lower limit refuses it by name too.
   EXPECT_EQ(run_command(segment(dir_.file("photo.jpg"))).exit_code, 0);

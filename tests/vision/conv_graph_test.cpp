@@ -100,7 +100,8 @@ TEST(ConvGraph, ResNetPyramidAndTokensMatchTheEagerPath) {
       ASSERT_EQ(levels.size(), expected.size());
       for (size_t i = 0; i < levels.size(); ++i) {
         ASSERT_EQ(levels[i].sizes(), expected[i].sizes()) << "level " << i;
-        EXPECT_LT(relative_diff(levels[i], expected[i]), 1e-4) << "depth " << depth << " level " << i;
+        EXPECT_LT(relative_diff(levels[i], expected[i]), 1e-4)
+            << "depth " << depth << " level " << i;
       }
       const auto tokens = encoder->tokens(images);
       EXPECT_LT(relative_diff(tokens, expected.back().flatten(2).transpose(1, 2)), 1e-4);
@@ -166,7 +167,8 @@ TEST(ConvGraph, FusedResidualPoolResizeAndConcatMatchTorch) {
   if (!ConvGraphRunner::available()) GTEST_SKIP() << "built without oneDNN";
   namespace F = torch::nn::functional;
   const auto w1 = torch::randn({16, 3, 3, 3}), b1 = torch::randn({16});
-  const auto w2 = torch::randn({16, 16, 3, 3}), w3 = torch::randn({8, 32, 1, 1}).contiguous(torch::MemoryFormat::ChannelsLast);
+  const auto w2 = torch::randn({16, 16, 3, 3}),
+             w3 = torch::randn({8, 32, 1, 1}).contiguous(torch::MemoryFormat::ChannelsLast);
   auto graph = std::make_shared<ConvGraph>();
   const auto x = graph->input(3);
   const auto a = graph->conv(x, w1, b1, 1, 1, true);
@@ -181,7 +183,8 @@ TEST(ConvGraph, FusedResidualPoolResizeAndConcatMatchTorch) {
     const auto ta = torch::relu(F::conv2d(images, w1, F::Conv2dFuncOptions().bias(b1).padding(1)));
     const auto tp = F::max_pool2d(ta, F::MaxPool2dFuncOptions(3).stride(2).padding(1));
     const auto tb = torch::relu(F::conv2d(tp, w2, F::Conv2dFuncOptions().padding(1)) + tp);
-    const auto tu = F::interpolate(tb, F::InterpolateFuncOptions().size(std::vector<int64_t>{20, 24}).mode(torch::kNearest));
+    const auto tu = F::interpolate(
+        tb, F::InterpolateFuncOptions().size(std::vector<int64_t>{20, 24}).mode(torch::kNearest));
     const auto expected = F::conv2d(torch::cat({tu, ta}, 1), w3);
     const auto out = runner.run(images);
     ASSERT_EQ(out.size(), 2u);

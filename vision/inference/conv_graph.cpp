@@ -118,11 +118,13 @@ ConvGraph::Value describe_conv(ConvGraph& graph, ConvGraph::Value x, const torch
                                bool relu, ConvGraph::Value residual) {
   const auto& o = conv->options;
   const auto* padding = alternative<torch::ExpandingArray<2>>(o.padding());
-  TORCH_CHECK(padding && (*padding)->at(0) == (*padding)->at(1) && (*o.stride())[0] == (*o.stride())[1] &&
-                  (*o.dilation())[0] == 1 && (*o.dilation())[1] == 1 && o.groups() == 1 &&
+  TORCH_CHECK(padding && (*padding)->at(0) == (*padding)->at(1) &&
+                  (*o.stride())[0] == (*o.stride())[1] && (*o.dilation())[0] == 1 &&
+                  (*o.dilation())[1] == 1 && o.groups() == 1 &&
                   alternative<torch::enumtype::kZeros>(o.padding_mode()),
               "ConvGraph: a convolution it cannot describe");
-  return graph.conv(x, conv->weight, conv->bias, (*o.stride())[0], (*padding)->at(0), relu, residual);
+  return graph.conv(x, conv->weight, conv->bias, (*o.stride())[0], (*padding)->at(0), relu,
+                    residual);
 }
 
 }  // namespace vedkit

@@ -22,8 +22,9 @@ class ConvGraph {
 
   struct Op {
     Kind kind = Kind::kInput;
-    std::vector<Value> inputs;  // kConv: {x} or {x, residual}; kUpsample: {x, like}; kConcat: {a, b}
-    int64_t channels = 0;       // of the result
+    std::vector<Value>
+        inputs;            // kConv: {x} or {x, residual}; kUpsample: {x, like}; kConcat: {a, b}
+    int64_t channels = 0;  // of the result
     torch::Tensor weight, bias;  // kConv: [out, in, k, k] (any strides), [out] or undefined
     int64_t kernel = 1, stride = 1, padding = 0;
     bool relu = false;  // kConv: relu(conv(x) + bias + residual)

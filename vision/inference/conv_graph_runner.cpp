@@ -33,9 +33,9 @@ struct ConvGraphRunner::Impl {
     }
     // torch's weights as they lie, channels-last included.
     const auto& w = graph->ops()[conv].weight;
-    const dnnl::memory::desc source_desc(dnnl::memory::dims(w.sizes().begin(), w.sizes().end()),
-                                         dnnl::memory::data_type::f32,
-                                         dnnl::memory::dims(w.strides().begin(), w.strides().end()));
+    const dnnl::memory::desc source_desc(
+        dnnl::memory::dims(w.sizes().begin(), w.sizes().end()), dnnl::memory::data_type::f32,
+        dnnl::memory::dims(w.strides().begin(), w.strides().end()));
     dnnl::memory source(source_desc, engine, w.data_ptr<float>());
     dnnl::memory packed(layout, engine);
     dnnl::reorder(source, packed).execute(stream, source, packed);
@@ -87,8 +87,7 @@ std::vector<torch::Tensor> ConvGraphRunner::run(const torch::Tensor& input) {
   plan->input.set_data_handle(x.data_ptr<float>());
   std::vector<torch::Tensor> outputs;
   for (size_t i = 0; i < plan->outputs.size(); ++i) {
-    outputs.push_back(
-        at::empty(plan->output_dims[i], x.options(), at::MemoryFormat::ChannelsLast));
+    outputs.push_back(at::empty(plan->output_dims[i], x.options(), at::MemoryFormat::ChannelsLast));
     plan->outputs[i].set_data_handle(outputs.back().data_ptr<float>());
   }
   for (auto& step : plan->steps) step.primitive.execute(impl_->stream, step.args);

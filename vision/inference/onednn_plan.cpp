@@ -197,9 +197,8 @@ class Planner {
     const auto& op = ops_[v];
     const Value x = op.inputs[0];
     const bool residual = op.inputs.size() > 1;
-    const memory::desc bias_desc = op.bias.defined()
-                                       ? tagged({op.channels}, memory::format_tag::x)
-                                       : memory::desc();
+    const memory::desc bias_desc =
+        op.bias.defined() ? tagged({op.channels}, memory::format_tag::x) : memory::desc();
     dnnl::post_ops post;
     if (residual) post.append_sum(1.0f);
     if (op.relu) post.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
@@ -218,8 +217,8 @@ class Planner {
       args[DNNL_ARG_BIAS] = memory(bias_desc, engine_, op.bias.data_ptr<float>());
     }
     const Value r = residual ? op.inputs[1] : ConvGraph::kNone;
-    if (residual && stored_[v] == v && stored_[r] == r && last_use_[r] == v &&
-        stored_[x] != r && desc_[r] == pd.dst_desc()) {
+    if (residual && stored_[v] == v && stored_[r] == r && last_use_[r] == v && stored_[x] != r &&
+        desc_[r] == pd.dst_desc()) {
       // The sum adds into the destination: where nothing reads the residual later (this
       // convolution's own input included), the convolution writes over it.
       desc_[v] = desc_[r];
@@ -236,13 +235,14 @@ class Planner {
   void emit_max_pool(Value v) {
     const auto& op = ops_[v];
     const Value x = op.inputs[0];
-    const dnnl::pooling_forward::desc pool_desc(
-        dnnl::prop_kind::forward_inference, dnnl::algorithm::pooling_max, desc_[x], wanted(v),
-        {op.stride, op.stride}, {op.kernel, op.kernel}, {op.padding, op.padding},
-        {op.padding, op.padding});
+    const dnnl::pooling_forward::desc pool_desc(dnnl::prop_kind::forward_inference,
+                                                dnnl::algorithm::pooling_max, desc_[x], wanted(v),
+                                                {op.stride, op.stride}, {op.kernel, op.kernel},
+                                                {op.padding, op.padding}, {op.padding, op.padding});
     const dnnl::pooling_forward::primitive_desc pd(pool_desc, engine_);
     place(v, pd.dst_desc());
-    plan_->steps.push_back({dnnl::pooling_forward(pd), {{DNNL_ARG_SRC, mem_[x]}, {DNNL_ARG_DST, mem_[v]}}});
+    plan_->steps.push_back(
+        {dnnl::pooling_forward(pd), {{DNNL_ARG_SRC, mem_[x]}, {DNNL_ARG_DST, mem_[v]}}});
   }
 
   void emit_upsample(Value v) {
@@ -257,7 +257,8 @@ class Planner {
                                                        desc_[x], wanted(v));
     const dnnl::resampling_forward::primitive_desc pd(resample_desc, engine_);
     place(v, pd.dst_desc());
-    plan_->steps.push_back({dnnl::resampling_forward(pd), {{DNNL_ARG_SRC, mem_[x]}, {DNNL_ARG_DST, mem_[v]}}});
+    plan_->steps.push_back(
+        {dnnl::resampling_forward(pd), {{DNNL_ARG_SRC, mem_[x]}, {DNNL_ARG_DST, mem_[v]}}});
   }
 
   void emit_concat(Value v) {
@@ -269,9 +270,10 @@ class Planner {
     }
     const dnnl::concat::primitive_desc pd(1, {desc_[a], desc_[b]}, engine_);
     place(v, pd.dst_desc());
-    plan_->steps.push_back({dnnl::concat(pd), {{DNNL_ARG_MULTIPLE_SRC, mem_[a]},
-                                               {DNNL_ARG_MULTIPLE_SRC + 1, mem_[b]},
-                                               {DNNL_ARG_DST, mem_[v]}}});
+    plan_->steps.push_back({dnnl::concat(pd),
+                            {{DNNL_ARG_MULTIPLE_SRC, mem_[a]},
+                             {DNNL_ARG_MULTIPLE_SRC + 1, mem_[b]},
+                             {DNNL_ARG_DST, mem_[v]}}});
   }
 
   const std::vector<ConvGraph::Op>& ops_;
@@ -281,10 +283,10 @@ class Planner {
   const PackWeight& pack_weight_;
   const Value count_;
   std::vector<Dims> dims_;
-  std::vector<Value> stored_;        // the value whose buffer holds each value's
+  std::vector<Value> stored_;         // the value whose buffer holds each value's
   std::vector<int64_t> slot_offset_;  // bytes into a concatenation's buffer
-  std::vector<int> last_use_;        // per stored value
-  std::vector<int> buffer_;          // per stored value, while it holds one
+  std::vector<int> last_use_;         // per stored value
+  std::vector<int> buffer_;           // per stored value, while it holds one
   std::vector<memory::desc> desc_;
   std::vector<memory> mem_;
   std::vector<int> temporaries_;
@@ -314,7 +316,6 @@ int BufferPool::take(size_t bytes) {
   sizes_.push_back(bytes);
   return static_cast<int>(buffers_.size()) - 1;
 }
-
 
 std::unique_ptr<OnednnPlan> plan_conv_graph(const ConvGraph& graph, const Dims& input_shape,
                                             const dnnl::engine& engine, int64_t block,

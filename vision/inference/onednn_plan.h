@@ -3,7 +3,6 @@
 // becomes a list of oneDNN primitives over planned buffers.
 
 #include <dnnl.hpp>
-
 #include <functional>
 #include <memory>
 #include <unordered_map>

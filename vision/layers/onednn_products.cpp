@@ -2,8 +2,8 @@
 #include "vision/layers/onednn_products.h"
 
 #include <ATen/ops/empty.h>
-#include <dnnl.hpp>
 
+#include <dnnl.hpp>
 #include <map>
 #include <mutex>
 #include <tuple>
@@ -124,8 +124,8 @@ torch::Tensor onednn_attention(const torch::Tensor& q, const torch::Tensor& k,
   static std::mutex guard;
   static std::map<Key, AttentionPrimitives> cache;
   std::lock_guard<std::mutex> lock(guard);
-  const Key key{dims_of(q), dims_of(k), strides, strides_of(k), strides_of(v),
-                static_cast<float>(scale)};
+  const Key key{dims_of(q),    dims_of(k),    strides,
+                strides_of(k), strides_of(v), static_cast<float>(scale)};
   auto found = cache.find(key);
   if (found == cache.end()) {
     AttentionPrimitives p;
@@ -137,8 +137,8 @@ torch::Tensor onednn_attention(const torch::Tensor& q, const torch::Tensor& k,
     try {
       dnnl::primitive_attr scaled;
       scaled.set_output_scales(0, {static_cast<float>(scale)});
-      p.scores = dnnl::matmul(dnnl::matmul::primitive_desc(
-          dnnl::matmul::desc(p.q, p.k_t, p.s), scaled, cpu_engine()));
+      p.scores = dnnl::matmul(
+          dnnl::matmul::primitive_desc(dnnl::matmul::desc(p.q, p.k_t, p.s), scaled, cpu_engine()));
       p.softmax = dnnl::softmax_forward(dnnl::softmax_forward::primitive_desc(
           dnnl::softmax_forward::desc(dnnl::prop_kind::forward_inference, p.s, 3), cpu_engine()));
       p.mix = dnnl::matmul(
@@ -156,7 +156,8 @@ torch::Tensor onednn_attention(const torch::Tensor& q, const torch::Tensor& k,
       s_mem(p.s, engine, scores.data_ptr<float>()), v_mem(p.v, engine, v.data_ptr<float>()),
       y_mem(p.y, engine, y.data_ptr<float>());
   dnnl::stream stream(engine);
-  p.scores.execute(stream, {{DNNL_ARG_SRC, q_mem}, {DNNL_ARG_WEIGHTS, k_mem}, {DNNL_ARG_DST, s_mem}});
+  p.scores.execute(stream,
+                   {{DNNL_ARG_SRC, q_mem}, {DNNL_ARG_WEIGHTS, k_mem}, {DNNL_ARG_DST, s_mem}});
   p.softmax.execute(stream, {{DNNL_ARG_SRC, s_mem}, {DNNL_ARG_DST, s_mem}});
   p.mix.execute(stream, {{DNNL_ARG_SRC, s_mem}, {DNNL_ARG_WEIGHTS, v_mem}, {DNNL_ARG_DST, y_mem}});
   stream.wait();
