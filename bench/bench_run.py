@@ -4,6 +4,7 @@ import os
 import platform
 import re
 import subprocess
+import sys
 import tempfile
 
 
@@ -140,7 +141,7 @@ def ort_peer_command(model, batch, size, seconds):
     exporting its ONNX file first; None, with a note on stderr, where onnxruntime-node is not
     installed."""
     if not os.path.isdir(os.path.join(ORT_DIR, "node_modules", "onnxruntime-node")):
-        print(f"(ONNX Runtime peer not installed: {ORT_INSTALL})", file=os.sys.stderr)
+        print(f"(ONNX Runtime peer not installed: {ORT_INSTALL})", file=sys.stderr)
         return None
     path = os.path.join(_onnx_dir.name, f"{model}_b{batch}_s{size}.onnx")
     if not os.path.exists(path):

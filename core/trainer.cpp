@@ -36,11 +36,10 @@ TrainerOptions read_trainer_options(ConfigSection train) {
                                        {"float32", "bfloat16", "auto", "bfloat16_any_cpu"});
   // Training runs on the CPU wherever there is no GPU: refuse emulated bfloat16 here, at the
   // key's line, before any data is read.
-  if (options.precision == "bfloat16" && !torch::cuda::is_available() &&
-      !cpu_has_native_bfloat16()) {
-    train.fail("precision", "float32, auto (bfloat16 only where the CPU has it) or "
-                            "bfloat16_any_cpu: this CPU has no native bfloat16 (AVX-512 BF16 or "
-                            "AMX) and would train about 70x slower in bfloat16 than in float32");
+  try {
+    runs_in_bfloat16(options.precision, torch::cuda::is_available() ? c10::kCUDA : c10::kCPU);
+  } catch (const Error& refusal) {
+    train.fail("precision", refusal.what());
   }
   options.checkpoint_every =
       train.get_int("checkpoint_every", options.checkpoint_every, {0, int64_t{1} << 40});

@@ -145,10 +145,11 @@ std::shared_ptr<ConvGraph> ResNetEncoderImpl::describe_levels(bool all) const {
   auto graph = std::make_shared<ConvGraph>();
   const auto levels = describe(*graph, graph->input(options_.in_channels));
   if (levels.empty()) return nullptr;
-  if (!all) graph->output(levels.back());
-  for (const auto level : levels) {
-    if (all) graph->output(level);
+  if (!all) {
+    graph->output(levels.back());
+    return graph;
   }
+  for (const auto level : levels) graph->output(level);
   return graph;
 }
 
