@@ -6,6 +6,7 @@
 #include "vision/encoders/resnet.h"
 #include "vision/inference/conv_graph_runner.h"
 #include "vision/inference/lazy_conv_graph.h"
+#include "vision/inference/winograd.h"
 #include "vision/segmentation/segmentation_model.h"
 
 namespace vedkit {
@@ -163,8 +164,7 @@ TEST(ConvGraph, AShapeItCannotRunAnswersNothing) {
   EXPECT_EQ(out[0].sizes(), (torch::IntArrayRef{1, 8, 12, 12}));
 }
 
-TEST(ConvGraph, FusedResidualPoolResizeAndConcatMatchTorch) {
-  if (!ConvGraphRunner::available()) GTEST_SKIP() << "built without oneDNN";
+void fused_residual_pool_resize_and_concat_match_torch() {
   namespace F = torch::nn::functional;
   const auto w1 = torch::randn({16, 3, 3, 3}), b1 = torch::randn({16});
   const auto w2 = torch::randn({16, 16, 3, 3}),
@@ -190,6 +190,30 @@ TEST(ConvGraph, FusedResidualPoolResizeAndConcatMatchTorch) {
     ASSERT_EQ(out.size(), 2u);
     EXPECT_LT(relative_diff(out[0], expected), 1e-5) << "batch " << batch;
     EXPECT_LT(relative_diff(out[1], tb), 1e-5) << "batch " << batch;
+  }
+}
+
+// Whether plans on this CPU take Winograd's algorithm: where oneDNN's kernels want 8-channel
+// blocks, AVX2 without AVX-512.
+bool plans_take_winograd() {
+  __builtin_cpu_init();
+  return winograd::enabled() && !__builtin_cpu_supports("avx512f");
+}
+
+TEST(ConvGraph, FusedResidualPoolResizeAndConcatMatchTorch) {
+  if (!ConvGraphRunner::available()) GTEST_SKIP() << "built without oneDNN";
+  for (bool winograd_on : {true, false}) {
+    const bool was = winograd::enabled();
+    winograd::set_enabled(winograd_on);
+    const int64_t runs = winograd::runs();
+    fused_residual_pool_resize_and_concat_match_torch();
+    // Batch 3's 10x12 maps have 27 tiles.
+    if (winograd_on && plans_take_winograd() && winograd::worthwhile(3, 10, 12)) {
+      EXPECT_GT(winograd::runs(), runs) << "no convolution took Winograd's algorithm";
+    } else {
+      EXPECT_EQ(winograd::runs(), runs);
+    }
+    winograd::set_enabled(was);
   }
 }
 

@@ -23,6 +23,7 @@ struct ConvGraphRunner::Impl {
   // Each convolution's weights in every layout a plan's kernel wanted.
   std::unordered_map<ConvGraph::Value, std::vector<std::pair<dnnl::memory::desc, dnnl::memory>>>
       packed_weights;
+  std::unordered_map<ConvGraph::Value, winograd::Weights> winograd_weights;
   // The most recently used first; none where the shape cannot run.
   std::list<std::pair<Shape, std::unique_ptr<OnednnPlan>>> plans;
 
@@ -44,6 +45,15 @@ struct ConvGraphRunner::Impl {
     return packed;
   }
 
+  winograd::Weights transformed_weight(ConvGraph::Value conv) {
+    auto found = winograd_weights.find(conv);
+    if (found != winograd_weights.end()) return found->second;
+    const auto& w = graph->ops()[conv].weight;
+    const int64_t strides[4] = {w.stride(0), w.stride(1), w.stride(2), w.stride(3)};
+    return winograd_weights[conv] =
+               winograd::transform_weights(w.data_ptr<float>(), strides, w.size(0), w.size(1));
+  }
+
   OnednnPlan* plan_for(const Shape& shape) {
     for (auto it = plans.begin(); it != plans.end(); ++it) {
       if (it->first == shape) {
@@ -56,7 +66,9 @@ struct ConvGraphRunner::Impl {
       plan = plan_conv_graph(*graph, {shape.begin(), shape.end()}, engine, block,
                              [this](ConvGraph::Value conv, const dnnl::memory::desc& layout) {
                                return packed_weight(conv, layout);
-                             });
+                             },
+                             [this](ConvGraph::Value conv) { return transformed_weight(conv); },
+                             winograd::enabled());
     } catch (const UnsupportedShape&) {
     } catch (const dnnl::error&) {
       // oneDNN has no kernel for some operation at this shape.
@@ -90,7 +102,13 @@ std::vector<torch::Tensor> ConvGraphRunner::run(const torch::Tensor& input) {
     outputs.push_back(at::empty(plan->output_dims[i], x.options(), at::MemoryFormat::ChannelsLast));
     plan->outputs[i].set_data_handle(outputs.back().data_ptr<float>());
   }
-  for (auto& step : plan->steps) step.primitive.execute(impl_->stream, step.args);
+  for (auto& step : plan->steps) {
+    if (step.own) {
+      step.own();
+    } else {
+      step.primitive.execute(impl_->stream, step.args);
+    }
+  }
   impl_->stream.wait();
   return outputs;
 }

@@ -30,12 +30,14 @@ OnednnStep reorder_step(const memory& from, const memory& to) {
 class Planner {
  public:
   Planner(const ConvGraph& graph, const dnnl::engine& engine, int64_t block,
-          const PackWeight& pack_weight)
+          const PackWeight& pack_weight, const PackWinograd& pack_winograd, bool winograd_allowed)
       : ops_(graph.ops()),
         outputs_(graph.outputs()),
         engine_(engine),
         block_(block),
         pack_weight_(pack_weight),
+        pack_winograd_(pack_winograd),
+        winograd_allowed_(winograd_allowed),
         count_(static_cast<Value>(ops_.size())),
         dims_(count_),
         stored_(count_),
@@ -179,7 +181,11 @@ class Planner {
         plan_->input = mem_[v] = memory(desc_[v], engine_, DNNL_MEMORY_NONE);
         break;
       case Kind::kConv:
-        emit_conv(v);
+        if (takes_winograd(v)) {
+          emit_winograd(v);
+        } else {
+          emit_conv(v);
+        }
         break;
       case Kind::kMaxPool:
         emit_max_pool(v);
@@ -216,20 +222,56 @@ class Planner {
     if (op.bias.defined()) {
       args[DNNL_ARG_BIAS] = memory(bias_desc, engine_, op.bias.data_ptr<float>());
     }
-    const Value r = residual ? op.inputs[1] : ConvGraph::kNone;
-    if (residual && stored_[v] == v && stored_[r] == r && last_use_[r] == v && stored_[x] != r &&
-        desc_[r] == pd.dst_desc()) {
-      // The sum adds into the destination: where nothing reads the residual later (this
-      // convolution's own input included), the convolution writes over it.
+    place_conv(v, pd.dst_desc());
+    args[DNNL_ARG_DST] = mem_[v];
+    plan_->steps.push_back({dnnl::convolution_forward(pd), std::move(args)});
+  }
+
+  // Places convolution v, made in layout d. Its residual sum adds into the destination: where
+  // nothing reads the residual later (this convolution's own input included), the convolution
+  // writes over it; else the residual is copied to v's own place first.
+  void place_conv(Value v, const memory::desc& d) {
+    const auto& op = ops_[v];
+    if (op.inputs.size() < 2) return place(v, d);
+    const Value x = op.inputs[0], r = op.inputs[1];
+    if (stored_[v] == v && stored_[r] == r && last_use_[r] == v && stored_[x] != r &&
+        desc_[r] == d) {
       desc_[v] = desc_[r];
       mem_[v] = mem_[r];
       std::swap(buffer_[v], buffer_[r]);
     } else {
-      place(v, pd.dst_desc());
-      if (residual) plan_->steps.push_back(reorder_step(mem_[r], mem_[v]));
+      place(v, d);
+      plan_->steps.push_back(reorder_step(mem_[r], mem_[v]));
     }
-    args[DNNL_ARG_DST] = mem_[v];
-    plan_->steps.push_back({dnnl::convolution_forward(pd), std::move(args)});
+  }
+
+  bool takes_winograd(Value v) const {
+    const auto& op = ops_[v];
+    const auto& in = dims_[op.inputs[0]];
+    return winograd_allowed_ && block_ == 8 && op.kernel == 3 && op.stride == 1 &&
+           op.padding == 1 && in[1] % 8 == 0 && op.channels % 8 == 0 &&
+           winograd::worthwhile(in[0], in[2], in[3]);
+  }
+
+  void emit_winograd(Value v) {
+    const auto& op = ops_[v];
+    const Value x = op.inputs[0];
+    const memory src = as(x, blocked(dims_[x], block_));
+    place_conv(v, blocked(dims_[v], block_));
+    winograd::Conv conv;
+    conv.bias = op.bias.defined() ? op.bias.data_ptr<float>() : nullptr;
+    conv.batch = dims_[v][0];
+    conv.height = dims_[v][2];
+    conv.width = dims_[v][3];
+    conv.accumulate = op.inputs.size() > 1;
+    conv.relu = op.relu;
+    OnednnStep step;
+    step.own = [conv, src, dst = mem_[v], weights = pack_winograd_(v)]() mutable {
+      conv.src = static_cast<const float*>(src.get_data_handle());
+      conv.dst = static_cast<float*>(dst.get_data_handle());
+      winograd::run(conv, weights);
+    };
+    plan_->steps.push_back(std::move(step));
   }
 
   void emit_max_pool(Value v) {
@@ -281,6 +323,8 @@ class Planner {
   const dnnl::engine& engine_;
   const int64_t block_;
   const PackWeight& pack_weight_;
+  const PackWinograd& pack_winograd_;
+  const bool winograd_allowed_;
   const Value count_;
   std::vector<Dims> dims_;
   std::vector<Value> stored_;         // the value whose buffer holds each value's
@@ -319,8 +363,11 @@ int BufferPool::take(size_t bytes) {
 
 std::unique_ptr<OnednnPlan> plan_conv_graph(const ConvGraph& graph, const Dims& input_shape,
                                             const dnnl::engine& engine, int64_t block,
-                                            const PackWeight& pack_weight) {
-  return Planner(graph, engine, block, pack_weight).plan(input_shape);
+                                            const PackWeight& pack_weight,
+                                            const PackWinograd& pack_winograd,
+                                            bool winograd_allowed) {
+  return Planner(graph, engine, block, pack_weight, pack_winograd, winograd_allowed)
+      .plan(input_shape);
 }
 
 int64_t preferred_channel_block(const dnnl::engine& engine) {

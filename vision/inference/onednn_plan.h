@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "vision/inference/conv_graph.h"
+#include "vision/inference/winograd.h"
 
 namespace vedkit {
 
@@ -32,9 +33,11 @@ class BufferPool {
   std::vector<int> free_;
 };
 
+// A oneDNN primitive on its arguments, or a kernel of vedkit's own (`own`, where set).
 struct OnednnStep {
   dnnl::primitive primitive;
   std::unordered_map<int, dnnl::memory> args;
+  std::function<void()> own = nullptr;
 };
 
 struct OnednnPlan {
@@ -48,16 +51,22 @@ struct OnednnPlan {
 // A convolution's weights in the layout its chosen kernel wants (packed once, then shared).
 using PackWeight =
     std::function<dnnl::memory(ConvGraph::Value conv, const dnnl::memory::desc& layout)>;
+// A 3x3 convolution's weights transformed for Winograd's algorithm (once, then shared).
+using PackWinograd = std::function<winograd::Weights(ConvGraph::Value conv)>;
 
 // Thrown where the graph cannot run on a shape; the runner then answers empty.
 struct UnsupportedShape {};
 
 // `block`: the channel block of the layout this CPU's convolutions choose (8 with AVX2, 16
-// with AVX-512), or 0 if they chose none; concatenations are laid out in place for it.
+// with AVX-512), or 0 if they chose none; concatenations are laid out in place for it. With
+// 8, 3x3 stride-1 convolutions with enough tiles a thread take Winograd's algorithm
+// (winograd.h) where `winograd_allowed`; oneDNN's direct kernels take the rest.
 std::unique_ptr<OnednnPlan> plan_conv_graph(const ConvGraph& graph,
                                             const dnnl::memory::dims& input_shape,
                                             const dnnl::engine& engine, int64_t block,
-                                            const PackWeight& pack_weight);
+                                            const PackWeight& pack_weight,
+                                            const PackWinograd& pack_winograd,
+                                            bool winograd_allowed);
 
 // The channel block oneDNN's float32 convolutions choose on this CPU (see above).
 int64_t preferred_channel_block(const dnnl::engine& engine);
