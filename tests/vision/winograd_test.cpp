@@ -83,10 +83,10 @@ TEST(Winograd, AddsIntoTheDestinationAndAppliesReluWithoutBias) {
   EXPECT_EQ(from_blocked(dst).min().item<float>(), 0.0f) << "relu left negatives";
 }
 
-TEST(Winograd, IsWorthwhileOnlyWithEnoughTilesAThread) {
-  EXPECT_TRUE(winograd::worthwhile(64, 8, 8));  // 256 tiles
+TEST(Winograd, IsWorthwhileOnlyWithEnoughTiles) {
+  EXPECT_TRUE(winograd::worthwhile(2, 8, 8));  // 8 tiles
   EXPECT_TRUE(winograd::worthwhile(1, 256, 256));
-  EXPECT_FALSE(winograd::worthwhile(1, 4, 4));  // one tile
+  EXPECT_FALSE(winograd::worthwhile(1, 8, 8));  // 4 tiles
 }
 
 }  // namespace

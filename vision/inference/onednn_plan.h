@@ -59,7 +59,7 @@ struct UnsupportedShape {};
 
 // `block`: the channel block of the layout this CPU's convolutions choose (8 with AVX2, 16
 // with AVX-512), or 0 if they chose none; concatenations are laid out in place for it. With
-// 8, 3x3 stride-1 convolutions with enough tiles a thread take Winograd's algorithm
+// 8, 3x3 stride-1 convolutions on maps big enough take Winograd's algorithm
 // (winograd.h) where `winograd_allowed`; oneDNN's direct kernels take the rest.
 std::unique_ptr<OnednnPlan> plan_conv_graph(const ConvGraph& graph,
                                             const dnnl::memory::dims& input_shape,

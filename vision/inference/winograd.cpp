@@ -23,9 +23,12 @@ constexpr int kLanes = 8;            // channels a block (nChw8c), one AVX2 vect
 constexpr int kPanel = 16;           // output channels a product's panel: two vectors
 constexpr int kRows = 6;             // tiles a product's micro-kernel: 6 x 2 accumulators
 constexpr int64_t kTilesPerBlock = 24;
-// Below this many tiles a thread, direct convolution wins: 8x8 maps of 512 channels at batch 1
-// (2 tiles a thread) ran at 0.68x direct's speed, 16x16 maps of 256 (8 a thread) at 2.8x.
-constexpr int64_t kFewestTilesPerThread = 4;
+// Below this many tiles, direct convolution does as well or better: its weights are a quarter
+// the size of the transformed ones, and with so few products reading weights is what takes the
+// time. On a Zen 3 (2 threads), one 512-channel layer alone ran at 0.73x direct's speed at 4x4
+// (1 tile), 0.91x at 4x8 (2), 1.9x at 8x8 (4), but ResNet-18 at batch 1, 224x224, ran no
+// faster with its 7x7 (4-tile) layers in Winograd, which then held 113 MB more weights.
+constexpr int64_t kFewestTiles = 8;
 
 int64_t tile_count(int64_t batch, int64_t height, int64_t width) {
   return batch * ((height + 3) / 4) * ((width + 3) / 4);
@@ -91,7 +94,10 @@ VEDKIT_AVX2 inline void output_transform(const __m256 m[kAlpha], __m256 o[4]) {
 
 struct Geometry {
   int64_t batch, height, width, tiles_down, tiles_across, tiles, in_blocks, out_blocks, panels;
-  int64_t block_tiles;  // tiles a block, the unit of work
+  // The work is split into blocks of tiles and, where there are too few tiles to give every
+  // thread whole blocks, into groups of output panels over one block: then each thread reads
+  // only its part of the weights, which with few tiles is what takes the time.
+  int64_t block_tiles, panel_groups, group_panels;
 
   Geometry(const Conv& conv, const Weights& weights)
       : batch(conv.batch),
@@ -104,8 +110,14 @@ struct Geometry {
         out_blocks(weights.out_channels / kLanes),
         panels((weights.out_channels + kPanel - 1) / kPanel) {
     const int64_t threads = std::max(1, omp_get_max_threads());
-    block_tiles = tiles >= threads * kTilesPerBlock ? kTilesPerBlock
-                                                    : std::max<int64_t>(1, (tiles + threads - 1) / threads);
+    if (tiles >= threads * kTilesPerBlock) {
+      block_tiles = kTilesPerBlock;
+      panel_groups = 1;
+    } else {
+      block_tiles = tiles;
+      panel_groups = std::min(threads, panels);
+    }
+    group_panels = (panels + panel_groups - 1) / panel_groups;
   }
   int64_t blocks() const { return (tiles + block_tiles - 1) / block_tiles; }
 };
@@ -190,13 +202,13 @@ VEDKIT_AVX2 void product_rows(int rows, const float* a, int64_t a_step, const fl
 
 // Products of one block: m[36][panels * 2][block tiles][8] (a last half panel past the
 // out-channels is computed from zero weights and never read).
-VEDKIT_AVX2 void multiply(const Weights& weights, const Geometry& g, int64_t count, const float* v,
-                          float* m) {
+VEDKIT_AVX2 void multiply(const Weights& weights, const Geometry& g, int64_t count,
+                          int64_t first_panel, int64_t end_panel, const float* v, float* m) {
   const int64_t in = weights.in_channels;
   const int64_t slots = g.panels * 2;
   for (int e = 0; e < kPoints; ++e) {
     const float* ve = v + e * g.in_blocks * count * kLanes;
-    for (int64_t p = 0; p < g.panels; ++p) {
+    for (int64_t p = first_panel; p < end_panel; ++p) {
       const float* u = weights.packed.get() + (e * g.panels + p) * in * kPanel;
       float* m0 = m + ((e * slots + 2 * p) * count) * kLanes;
       float* m1 = m0 + count * kLanes;
@@ -209,7 +221,8 @@ VEDKIT_AVX2 void multiply(const Weights& weights, const Geometry& g, int64_t cou
 }
 
 VEDKIT_AVX2 void untransform_tiles(const Conv& conv, const Geometry& g, int64_t first,
-                                   int64_t count, const float* m) {
+                                   int64_t count, int64_t first_block, int64_t end_block,
+                                   const float* m) {
   const int64_t plane = g.height * g.width * kLanes;
   const int64_t slots = g.panels * 2;
   const __m256 zero = _mm256_setzero_ps();
@@ -217,7 +230,7 @@ VEDKIT_AVX2 void untransform_tiles(const Conv& conv, const Geometry& g, int64_t 
     const int64_t tile = first + t;
     const int64_t n = tile / (g.tiles_down * g.tiles_across);
     const int64_t ty = tile / g.tiles_across % g.tiles_down, tx = tile % g.tiles_across;
-    for (int64_t kb = 0; kb < g.out_blocks; ++kb) {
+    for (int64_t kb = first_block; kb < end_block; ++kb) {
       __m256 z[4][kAlpha];
       for (int j = 0; j < kAlpha; ++j) {
         __m256 column[kAlpha], o[4];
@@ -248,8 +261,13 @@ VEDKIT_AVX2 void untransform_tiles(const Conv& conv, const Geometry& g, int64_t 
   }
 }
 
-VEDKIT_AVX2 void run_block(const Conv& conv, const Weights& weights, const Geometry& g,
-                           int64_t block) {
+// One block of tiles through one group of output panels.
+VEDKIT_AVX2 void run_part(const Conv& conv, const Weights& weights, const Geometry& g,
+                          int64_t part) {
+  const int64_t block = part / g.panel_groups, group = part % g.panel_groups;
+  const int64_t first_panel = group * g.group_panels;
+  const int64_t end_panel = std::min(g.panels, first_panel + g.group_panels);
+  if (first_panel >= end_panel) return;
   const int64_t first = block * g.block_tiles;
   const int64_t count = std::min(g.block_tiles, g.tiles - first);
   float* v = Scratch::fit(scratch.tiles, scratch.tiles_size,
@@ -257,8 +275,9 @@ VEDKIT_AVX2 void run_block(const Conv& conv, const Weights& weights, const Geome
   float* m = Scratch::fit(scratch.products, scratch.products_size,
                           kPoints * g.panels * kPanel * g.block_tiles);
   transform_tiles(conv, g, first, count, v);
-  multiply(weights, g, count, v, m);
-  untransform_tiles(conv, g, first, count, m);
+  multiply(weights, g, count, first_panel, end_panel, v, m);
+  untransform_tiles(conv, g, first, count, first_panel * 2,
+                    std::min(g.out_blocks, end_panel * 2), m);
 }
 
 }  // namespace
@@ -273,8 +292,7 @@ bool enabled() { return switched_on && available(); }
 void set_enabled(bool on) { switched_on = on; }
 
 bool worthwhile(int64_t batch, int64_t height, int64_t width) {
-  return tile_count(batch, height, width) >=
-         kFewestTilesPerThread * std::max(1, omp_get_max_threads());
+  return tile_count(batch, height, width) >= kFewestTiles;
 }
 
 Weights transform_weights(const float* weight, const int64_t strides[4], int64_t out_channels,
@@ -323,9 +341,9 @@ int64_t runs() { return run_count; }
 void run(const Conv& conv, const Weights& weights) {
   ++run_count;
   const Geometry g(conv, weights);
-  const int64_t blocks = g.blocks();
+  const int64_t parts = g.blocks() * g.panel_groups;
 #pragma omp parallel for schedule(static)
-  for (int64_t block = 0; block < blocks; ++block) run_block(conv, weights, g, block);
+  for (int64_t part = 0; part < parts; ++part) run_part(conv, weights, g, part);
 }
 
 }  // namespace vedkit::winograd

@@ -22,9 +22,8 @@ bool available();
 bool enabled();
 void set_enabled(bool on);
 
-// Whether Winograd beats oneDNN's direct kernel on this shape with this many threads: its
-// transformed weights are four times the size and every thread streams all of them, so a thread
-// needs a few tiles to pay for that.
+// Whether Winograd beats oneDNN's direct kernel on this shape: not on the smallest maps,
+// where its transformed weights, four times the size, take longer to read than it saves.
 bool worthwhile(int64_t batch, int64_t height, int64_t width);
 
 // A convolution's kernels, transformed and packed once.
