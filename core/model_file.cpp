@@ -3,13 +3,16 @@
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <unistd.h>
 
 #include "core/config.h"
 #include "core/error.h"
+#include "core/model_file_records.h"
 
 namespace vedkit {
 namespace {
@@ -63,6 +66,26 @@ void save_atomically(torch::serialize::OutputArchive& archive, const std::string
   std::filesystem::rename(temporary, target);
 }
 
+// Which record failed its checksum, and what it holds where that can be told: the tensor whose
+// bytes it is, found among the weights as read back.
+std::string describe(const DamagedRecord& record,
+                     const std::function<c10::Dict<std::string, at::Tensor>()>& weights) {
+  std::string text = "record '" + record.name + "'";
+  if (record.name == "data.pkl") return text + " (the index of every other record)";
+  try {
+    for (const auto& entry : weights()) {
+      const at::Tensor& t = entry.value();
+      if (t.is_contiguous() && t.nbytes() == record.content.size() &&
+          std::memcmp(t.data_ptr(), record.content.data(), t.nbytes()) == 0) {
+        return text + " (weight '" + entry.key() + "')";
+      }
+    }
+  } catch (const c10::Error&) {
+    // The weights themselves cannot be read back: the record's name is all there is to say.
+  }
+  return text;
+}
+
 // float32 tensors as float16; others as they are.
 c10::Dict<std::string, at::Tensor> to_float16(const c10::Dict<std::string, at::Tensor>& weights,
                                               const std::string& path) {
@@ -111,14 +134,28 @@ ModelFile ModelFile::open(const std::string& path) {
     throw ModelFileError(path + ": not a vedkit model file (not a zip archive); give a file "
                          "written by vedkit-train");
   }
+  const auto damaged = damaged_records(path);
   ModelFile file;
   file.path_ = path;
   file.archive_ = std::make_shared<torch::serialize::InputArchive>();
+  std::string load_error;
   try {
     file.archive_->load_from(path);
   } catch (const c10::Error& e) {
-    throw ModelFileError(path + ": truncated or corrupt model file (" +
-                         std::string(e.what_without_backtrace()).substr(0, 120) +
+    load_error = std::string(e.what_without_backtrace()).substr(0, 120);
+  }
+  if (!damaged.empty()) {
+    const std::string first = describe(damaged.front(), [&] {
+      return load_error.empty() ? file.read_weights() : c10::Dict<std::string, at::Tensor>();
+    });
+    throw ModelFileError(path + ": damaged model file: " + first +
+                         (damaged.size() == 1 ? " fails its checksum"
+                                              : " and " + std::to_string(damaged.size() - 1) +
+                                                    " more records fail their checksums") +
+                         "; use an intact copy");
+  }
+  if (!load_error.empty()) {
+    throw ModelFileError(path + ": truncated or corrupt model file (" + load_error +
                          "); use an intact copy");
   }
   auto& archive = *file.archive_;

@@ -3,6 +3,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -133,6 +134,28 @@ TEST_F(SegmentApp, BombsAndCutOffImagesAreRefusedByNameAndTheRestRuns) {
   EXPECT_EQ(limited.exit_code, 1);
   EXPECT_NE(limited.output.find("96x96 pixels, over the limit of 1000"), std::string::npos)
       << limited.output;
+}
+
+// The case: four bytes overwritten in the middle of the bundled segmenter's weights.
+TEST_F(SegmentApp, ADamagedModelFileIsRefusedInOneLine) {
+  const auto damaged = dir_.file("damaged.vdk");
+  std::filesystem::copy_file(std::string(VEDKIT_SOURCE_DIR) +
+                                 "/models/segmentation_scenes_resnet18.vdk",
+                             damaged);
+  {
+    std::fstream file(damaged, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(static_cast<std::streamoff>(std::filesystem::file_size(damaged) / 2));
+    file.write("\xde\xad\xbe\xef", 4);
+  }
+  cv::imwrite(dir_.file("good.png"), cv::Mat(48, 40, CV_8UC3, cv::Scalar(1, 2, 3)));
+  const auto result = run_command(app("vedkit-segment") + " --model " + damaged + " --out " +
+                                  dir_.file("out") + " " + dir_.file("good.png"));
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find(damaged + ": damaged model file: record 'data/"), std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("(weight '"), std::string::npos) << result.output;
+  EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 1) << result.output;
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("out/good_mask.png")));
 }
 
 TEST_F(SegmentApp, Bfloat16PrecisionRunsAndABadOneIsRefused) {

@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "core/error.h"
+#include "core/model_file_records.h"
 #include "tests/support/temp_dir.h"
 
 namespace vedkit {
@@ -104,6 +105,53 @@ TEST(ModelFile, TruncatedFileIsReported) {
   std::filesystem::resize_file(path, std::filesystem::file_size(path) / 2);
   const auto message = model_file_error(path);
   EXPECT_NE(message.find("truncated or corrupt"), std::string::npos) << message;
+}
+
+// Overwrites 4 bytes in the middle of the first place in the file where `bytes` lie.
+void damage(const std::string& path, const std::string& bytes) {
+  std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+  const std::string content((std::istreambuf_iterator<char>(file)), {});
+  const size_t at = content.find(bytes);
+  ASSERT_NE(at, std::string::npos) << "not in " << path;
+  file.seekp(static_cast<std::streamoff>(at + bytes.size() / 2));
+  file.write("\xde\xad\xbe\xef", 4);
+}
+
+TEST(ModelFile, ADamagedWeightIsRefusedByName) {
+  TempDir dir;
+  Tiny model(8);
+  const auto path = dir.file("m.vdk");
+  write_model_file(path, *model, {});
+  EXPECT_TRUE(damaged_records(path).empty());
+  const auto& weight = model->conv->weight;
+  damage(path, std::string(static_cast<const char*>(weight.data_ptr()), weight.nbytes()));
+  ASSERT_EQ(damaged_records(path).size(), 1u);
+  const auto message = model_file_error(path);
+  EXPECT_NE(message.find(path + ": damaged model file: record 'data/"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("(weight 'conv.weight') fails its checksum"), std::string::npos)
+      << message;
+}
+
+TEST(ModelFile, ADamagedIndexIsRefusedByName) {
+  TempDir dir;
+  Tiny model(8);
+  const auto path = dir.file("m.vdk");
+  write_model_file(path, *model, {});
+  damage(path, "vedkit-model");  // the format's name, in the archive's pickled index
+  const auto message = model_file_error(path);
+  EXPECT_NE(message.find("record 'data.pkl' (the index of every other record) fails its "
+                         "checksum"),
+            std::string::npos)
+      << message;
+}
+
+TEST(ModelFile, TheBundledModelsPassTheirChecksums) {
+  for (const char* name : {"segmentation_scenes_resnet18", "autoencoder_fashion_mnist",
+                           "captioning_scenes_resnet18"}) {
+    const std::string path = std::string(VEDKIT_SOURCE_DIR) + "/models/" + name + ".vdk";
+    EXPECT_TRUE(damaged_records(path).empty()) << path;
+  }
 }
 
 TEST(ModelFile, ForeignFilesAreReported) {

@@ -1,0 +1,21 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace vedkit {
+
+// A record of a model file (a zip archive, the way torch writes one) whose content does not
+// match the CRC-32 that the archive's directory holds for it.
+struct DamagedRecord {
+  std::string name;     // within the archive: "data/17", "data.pkl"
+  std::string content;  // as read back, to tell which tensor it holds
+};
+
+// Every record of the model file at path checked against its CRC-32. torch's reader skips
+// that check, so without it a flipped byte in a weight loads silently. Every model file vedkit
+// has written carries the CRCs (the zip format's own), the bundled ones included. A directory
+// that cannot be read is a ModelFileError naming the file.
+std::vector<DamagedRecord> damaged_records(const std::string& path);
+
+}  // namespace vedkit
