@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <numeric>
 #include <tuple>
 
 #include "core/error.h"
@@ -183,7 +184,7 @@ SegmentationFolderData::SegmentationFolderData(const SegmentationDataOptions& op
   };
   decode_all(train_pairs, train_);
   decode_all(val_pairs, val_);
-  for (int64_t i = 0; i < train_size(); ++i) order_.push_back(i);
+  order_.resize(train_size());
 }
 
 SegmentationFolderData::~SegmentationFolderData() = default;
@@ -194,7 +195,10 @@ int64_t SegmentationFolderData::train_batches() const {
 
 void SegmentationFolderData::start_epoch(int64_t epoch, int64_t first_batch) {
   epoch_ = epoch;
+  // Each epoch's order comes from the seed and the epoch alone, so a resumed run sees the
+  // batches an uninterrupted one would.
   SplitMix64 rng(derive_seed(options_.seed, epoch));
+  std::iota(order_.begin(), order_.end(), 0);
   for (int64_t i = train_size() - 1; i > 0; --i) std::swap(order_[i], order_[rng.below(i + 1)]);
   loader_.reset();
   loader_ = std::make_unique<ParallelLoader<SegmentationBatch>>(

@@ -130,7 +130,8 @@ TEST(SegmentationFolderData, AResumedEpochStartsAtItsBatch) {
   write_pairs(dir, 6);
   auto options = folder_options(dir);
   SegmentationFolderData whole(options, 6, 1, true), resumed(options, 6, 1, true);
-  whole.start_epoch(2, 0);
+  // The whole run went through the earlier epochs; the resumed one starts at epoch 2.
+  for (int64_t epoch = 0; epoch <= 2; ++epoch) whole.start_epoch(epoch, 0);
   const auto batch0 = whole.next_train_batch(), batch1 = whole.next_train_batch();
   resumed.start_epoch(2, 1);
   const auto first = resumed.next_train_batch();

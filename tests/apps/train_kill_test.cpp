@@ -1,0 +1,132 @@
+// vedkit-train killed with SIGKILL (the OOM killer, a preempted node, a power cut) at random
+// moments: what it left must load, resume, and end where an uninterrupted run ends.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include "core/model_file.h"
+#include "tests/support/run_command.h"
+#include "tests/support/temp_dir.h"
+#include "vision/segmentation/segmentation_model.h"
+
+namespace vedkit {
+namespace {
+
+using testing::app;
+using testing::TempDir;
+
+// 3 epochs of the samples' training split in 32x32 crops, a checkpoint after every step.
+std::string tiny_config(const std::string& out_dir) {
+  return std::string("task: segmentation\n"
+                     "model:\n  encoder: {type: resnet, depth: 18, width: 8}\n"
+                     "  decoder: {channels: [16, 16, 8, 8, 8], num_classes: 11}\n"
+                     "data:\n  root: ") +
+         VEDKIT_SOURCE_DIR +
+         "/datasets/samples\n  batch_size: 4\n  workers: 1\n  augment: {crop: 32}\n"
+         "train:\n  lr: 0.01\n  epochs: 3\n  warmup_epochs: 0\n  preview: false\n"
+         "  checkpoint_every: 1\n  out_dir: " +
+         out_dir + "\nruntime: {seed: 3}\n";
+}
+
+// Starts vedkit-train with these arguments, its output to log; returns its process id.
+pid_t start_training(const std::vector<std::string>& arguments, const std::string& log) {
+  std::vector<std::string> argv_strings = {app("vedkit-train")};
+  argv_strings.insert(argv_strings.end(), arguments.begin(), arguments.end());
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int out = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    dup2(out, STDOUT_FILENO);
+    dup2(out, STDERR_FILENO);
+    std::vector<char*> argv;
+    for (auto& s : argv_strings) argv.push_back(s.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+// Every parameter and buffer of the segmentation model in a file, by name.
+std::map<std::string, torch::Tensor> weights_in(const std::string& path) {
+  const auto file = ModelFile::open(path);
+  auto model = build_segmentation_model(file.model_config().section("model"));
+  file.load_weights(*model);
+  std::map<std::string, torch::Tensor> weights;
+  for (const auto& p : model->named_parameters()) weights[p.key()] = p.value();
+  for (const auto& b : model->named_buffers()) weights[b.key()] = b.value();
+  return weights;
+}
+
+TEST(TrainKill, TwentyKillsResumeToTheWeightsOfAnUninterruptedRun) {
+  TempDir dir;
+  const auto config = dir.write("tiny.yaml", tiny_config(dir.file("whole")));
+  const auto whole = testing::run_command(app("vedkit-train") + " --quiet --config " + config);
+  ASSERT_EQ(whole.exit_code, 0) << whole.output;
+  const auto expected = weights_in(dir.file("whole/last.vdk"));
+  const int64_t steps = ModelFile::open(dir.file("whole/last.vdk")).contents().train_state.step;
+
+  const std::string out = dir.file("killed");
+  const std::string last = out + "/last.vdk";
+  const std::string log = dir.file("killed.log");
+  std::mt19937 random(20261207);
+  // Kills land anywhere from start-up (LibTorch loading, data scanning) to late in the run.
+  std::uniform_int_distribution<int> delay_ms(300, 2500);
+  int kills = 0, resumed = 0;
+  int64_t step = 0;
+  while (kills < 20) {
+    std::vector<std::string> arguments = {"--quiet", "--config", config, "--set",
+                                          "train.out_dir=" + out};
+    if (std::filesystem::exists(last)) {
+      arguments.insert(arguments.end(), {"--resume", last});
+      ++resumed;
+    }
+    const pid_t pid = start_training(arguments, log);
+    ASSERT_GT(pid, 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(random)));
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      // It finished before the kill: the run is over; start it again from scratch to go on
+      // killing (the test wants 20 kills, and what it checks is the state each leaves).
+      ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "exit " << status;
+      std::filesystem::remove_all(out);
+      step = 0;
+      continue;
+    }
+    ASSERT_EQ(kill(pid, SIGKILL), 0);
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    ++kills;
+    if (!std::filesystem::exists(last)) continue;  // killed before its first checkpoint
+    const auto file = ModelFile::open(last);  // throws if the kill left it damaged
+    const int64_t now = file.contents().train_state.step;
+    EXPECT_GE(now, step) << "kill " << kills << ": the checkpoint went back";
+    step = now;
+    weights_in(last);
+  }
+  // The last resume runs to the end.
+  std::vector<std::string> arguments = {"--quiet", "--config", config, "--set",
+                                        "train.out_dir=" + out};
+  if (std::filesystem::exists(last)) arguments.insert(arguments.end(), {"--resume", last});
+  const pid_t pid = start_training(arguments, log);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "exit " << status;
+  EXPECT_GT(resumed, 5) << "too few kills landed after a checkpoint to test resuming";
+
+  EXPECT_EQ(ModelFile::open(last).contents().train_state.step, steps);
+  const auto actual = weights_in(last);
+  ASSERT_EQ(actual.size(), expected.size());
+  for (const auto& [name, tensor] : expected) {
+    EXPECT_TRUE(actual.at(name).equal(tensor)) << name << " differs after the kills";
+  }
+}
+
+}  // namespace
+}  // namespace vedkit
