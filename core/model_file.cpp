@@ -3,11 +3,14 @@
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
 
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
+
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "core/config.h"
@@ -53,17 +56,43 @@ void write_contents(torch::serialize::OutputArchive& archive, const ModelFileCon
   if (state.rng_state.defined()) archive.write("rng_state", state.rng_state, true);
 }
 
+// The archive in memory first: torch's writer, on a full disk, throws from a destructor and
+// aborts the process. Then a temporary file beside the target, synced, renamed over it, so a
+// crash or a power cut leaves either the old file or the new one.
 void save_atomically(torch::serialize::OutputArchive& archive, const std::string& path) {
+  std::string bytes;
+  archive.save_to([&bytes](const void* data, size_t size) {
+    bytes.append(static_cast<const char*>(data), size);
+    return size;
+  });
   const std::filesystem::path target(path);
   if (target.has_parent_path()) std::filesystem::create_directories(target.parent_path());
   const std::string temporary = path + ".tmp." + std::to_string(::getpid());
-  try {
-    archive.save_to(temporary);
-  } catch (const c10::Error& e) {
+  auto fail = [&](const std::string& what) {
+    const std::string reason = std::strerror(errno);
     std::filesystem::remove(temporary);
-    throw ModelFileError(path + ": cannot write the model file: " + e.what_without_backtrace());
+    return ModelFileError(path + ": cannot write the model file (" + what + ": " + reason +
+                          "); free some space or write elsewhere; any earlier file there is "
+                          "unchanged");
+  };
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw fail("cannot create " + temporary);
+  for (size_t done = 0; done < bytes.size();) {
+    const ssize_t wrote = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (wrote < 0 && errno == EINTR) continue;
+    if (wrote <= 0) {
+      ::close(fd);
+      throw fail("wrote " + std::to_string(done) + " of " + std::to_string(bytes.size()) +
+                 " bytes");
+    }
+    done += static_cast<size_t>(wrote);
   }
-  std::filesystem::rename(temporary, target);
+  if (::fsync(fd) != 0) {
+    ::close(fd);
+    throw fail("cannot sync it to disk");
+  }
+  if (::close(fd) != 0) throw fail("cannot close it");
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) throw fail("cannot rename it");
 }
 
 // Which record failed its checksum, and what it holds where that can be told: the tensor whose

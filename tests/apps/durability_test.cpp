@@ -1,5 +1,7 @@
-// vedkit-train killed with SIGKILL (the OOM killer, a preempted node, a power cut) at random
-// moments: what it left must load, resume, and end where an uninterrupted run ends.
+// What a crash or a full disk leaves of vedkit-train's and vedkit-export's model files: killed
+// with SIGKILL (the OOM killer, a preempted node, a power cut) at random moments, training must
+// leave a file that loads and resumes to where an uninterrupted run ends; a disk that fills
+// while a model file is written must give one clear line and leave the earlier file intact.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -8,6 +10,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -126,6 +129,71 @@ TEST(TrainKill, TwentyKillsResumeToTheWeightsOfAnUninterruptedRun) {
   for (const auto& [name, tensor] : expected) {
     EXPECT_TRUE(actual.at(name).equal(tensor)) << name << " differs after the kills";
   }
+}
+
+// Runs a shell script with a tmpfs of `kib` KiB mounted at mount_point, in a user and mount
+// namespace of its own, so nothing outside sees the mount and no root is needed; nothing where
+// this machine allows no such namespace.
+std::optional<testing::CommandResult> run_on_small_disk(const std::string& mount_point, int64_t kib,
+                                                        const std::string& script) {
+  if (testing::run_command("unshare --user --map-root-user --mount true").exit_code != 0) {
+    return std::nullopt;
+  }
+  std::filesystem::create_directories(mount_point);
+  return testing::run_command("unshare --user --map-root-user --mount sh -c 'mount -t tmpfs -o size=" +
+                              std::to_string(kib) + "k tmpfs " + mount_point + " && " + script +
+                              "'");
+}
+
+int64_t kib_of(const std::string& path) {
+  return static_cast<int64_t>(std::filesystem::file_size(path) / 1024);
+}
+
+TEST(FullDisk, ExportSaysSoAndLeavesTheEarlierFileIntact) {
+  TempDir dir;
+  const auto config = dir.write("tiny.yaml", tiny_config(dir.file("run")));
+  ASSERT_EQ(testing::run_command(app("vedkit-train") + " --quiet --config " + config +
+                                 " --set train.epochs=1").exit_code,
+            0);
+  const std::string model = dir.file("run/last.vdk"), earlier = dir.file("exported.vdk"),
+                    disk = dir.file("disk");
+  ASSERT_EQ(testing::run_command(app("vedkit-export") + " --model " + model + " --out " + earlier)
+                .exit_code,
+            0);
+  // Room for the earlier export and half of the new one.
+  const auto result = run_on_small_disk(
+      disk, kib_of(earlier) * 3 / 2,
+      "cp " + earlier + " " + disk + "/model.vdk && " + app("vedkit-export") + " --model " +
+          model + " --out " + disk + "/model.vdk; echo exit $?; cmp " + earlier + " " + disk +
+          "/model.vdk && echo intact; ls " + disk);
+  if (!result) GTEST_SKIP() << "no user and mount namespaces here";
+  EXPECT_NE(result->output.find("exit 1"), std::string::npos) << result->output;
+  EXPECT_NE(result->output.find(disk + "/model.vdk: cannot write the model file (wrote "),
+            std::string::npos)
+      << result->output;
+  EXPECT_NE(result->output.find("No space left on device"), std::string::npos) << result->output;
+  EXPECT_NE(result->output.find("intact"), std::string::npos) << result->output;
+  EXPECT_EQ(result->output.find(".tmp."), std::string::npos) << "a temporary file was left";
+}
+
+TEST(FullDisk, TrainingStopsWithOneLineAndItsLastCheckpointResumes) {
+  TempDir dir;
+  const auto config = dir.write("tiny.yaml", tiny_config(dir.file("run")));
+  ASSERT_EQ(testing::run_command(app("vedkit-train") + " --quiet --config " + config +
+                                 " --set train.epochs=1").exit_code,
+            0);
+  // Room for one checkpoint and half of the next: the second write fails.
+  const std::string disk = dir.file("disk"), kept = dir.file("kept.vdk");
+  const auto result = run_on_small_disk(
+      disk, kib_of(dir.file("run/last.vdk")) * 3 / 2,
+      app("vedkit-train") + " --quiet --config " + config + " --set train.out_dir=" + disk +
+          "; echo exit $?; cp " + disk + "/last.vdk " + kept);
+  if (!result) GTEST_SKIP() << "no user and mount namespaces here";
+  EXPECT_NE(result->output.find("exit 1"), std::string::npos) << result->output;
+  EXPECT_NE(result->output.find(disk + "/last.vdk: cannot write the model file"), std::string::npos)
+      << result->output;
+  EXPECT_EQ(ModelFile::open(kept).contents().train_state.step, 1) << result->output;
+  weights_in(kept);
 }
 
 }  // namespace
