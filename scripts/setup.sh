@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs vedkit's Debian packages (only those missing), then configures and builds it in
-# build/. Safe to run again: a second run installs nothing and rebuilds only what changed.
+# build/ (not with --packages-only). Safe to run again: a second run installs nothing and
+# rebuilds only what changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +29,7 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
     "${missing[@]}" >/dev/null
 fi
+[ "${1:-}" = "--packages-only" ] && exit 0
 
 [ -f build/build.ninja ] || cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j2
