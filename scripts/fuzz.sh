@@ -15,6 +15,7 @@ names=("$@")
 cmake --build build-sanitize -j"$(nproc)" --target "${names[@]/#/fuzz_}"
 export LSAN_OPTIONS="suppressions=$PWD/scripts/sanitize.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+export OPENCV_VIDEOIO_PRIORITY_GPHOTO2=0
 mkdir -p build-sanitize/fuzz
 
 fuzz() {

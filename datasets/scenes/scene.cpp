@@ -59,8 +59,11 @@ std::optional<cv::Rect> find_free_box(cv::Size crop, int size, const std::vector
     const int width = std::max(1, static_cast<int>(crop.width * scale + 0.5));
     const int height = std::max(1, static_cast<int>(crop.height * scale + 0.5));
     for (int attempt = 0; attempt < kTriesPerSide; ++attempt) {
-      const cv::Rect box(static_cast<int>(rng.below(size - width + 1)),
-                         static_cast<int>(rng.below(size - height + 1)), width, height);
+      // Drawn in two statements: the order of a call's arguments is up to the compiler (GCC
+      // drew y first, clang x), and a seed must give the same scenes whatever built vedkit.
+      const int y = static_cast<int>(rng.below(size - height + 1));
+      const int x = static_cast<int>(rng.below(size - width + 1));
+      const cv::Rect box(x, y, width, height);
       if (is_free(box, placed)) return box;
     }
   }
