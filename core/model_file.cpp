@@ -95,6 +95,39 @@ void save_atomically(torch::serialize::OutputArchive& archive, const std::string
   if (std::rename(temporary.c_str(), path.c_str()) != 0) throw fail("cannot rename it");
 }
 
+// The records that vedkit reads, checked for their types: a file that passes its checksums
+// may still hold what another program wrote.
+void read_contents(torch::serialize::InputArchive& archive, const std::string& path,
+                   ModelFileContents& contents) {
+  c10::IValue value;
+  if (!archive.try_read("format", value) || !value.isString() ||
+      value.toStringRef() != kFormatName) {
+    throw ModelFileError(path + ": a PyTorch archive but not a vedkit model file; convert "
+                         "PyTorch weights with scripts/import_torchvision.py");
+  }
+  archive.read("format_version", value);
+  if (value.toInt() > kModelFileVersion) {
+    throw ModelFileError(path + ": model file format " + std::to_string(value.toInt()) +
+                         " is newer than this build reads (" +
+                         std::to_string(kModelFileVersion) + "); update vedkit");
+  }
+  archive.read("config_yaml", value);
+  contents.config_yaml = value.toStringRef();
+  archive.read("vocabulary", value);
+  for (const auto& word : value.toListRef()) contents.vocabulary.push_back(word.toStringRef());
+  archive.read("step", value);
+  contents.train_state.step = value.toInt();
+  archive.read("epoch", value);
+  contents.train_state.epoch = value.toInt();
+  if (archive.try_read("epoch_batches", value)) contents.train_state.epoch_batches = value.toInt();
+  archive.read("best_metric", value);
+  contents.train_state.best_metric = value.toDouble();
+  archive.read("best_metric_name", value);
+  contents.train_state.best_metric_name = value.toStringRef();
+  torch::Tensor rng;
+  if (archive.try_read("rng_state", rng, true)) contents.train_state.rng_state = rng;
+}
+
 // Which record failed its checksum, and what it holds where that can be told: the tensor whose
 // bytes it is, found among the weights as read back.
 std::string describe(const DamagedRecord& record,
@@ -109,7 +142,7 @@ std::string describe(const DamagedRecord& record,
         return text + " (weight '" + entry.key() + "')";
       }
     }
-  } catch (const c10::Error&) {
+  } catch (const std::exception&) {
     // The weights themselves cannot be read back: the record's name is all there is to say.
   }
   return text;
@@ -170,8 +203,8 @@ ModelFile ModelFile::open(const std::string& path) {
   std::string load_error;
   try {
     file.archive_->load_from(path);
-  } catch (const c10::Error& e) {
-    load_error = std::string(e.what_without_backtrace()).substr(0, 120);
+  } catch (const std::exception& e) {  // c10::Error, and torch::jit's parse errors
+    load_error = one_line_reason(e);
   }
   if (!damaged.empty()) {
     const std::string first = describe(damaged.front(), [&] {
@@ -187,35 +220,14 @@ ModelFile ModelFile::open(const std::string& path) {
     throw ModelFileError(path + ": truncated or corrupt model file (" + load_error +
                          "); use an intact copy");
   }
-  auto& archive = *file.archive_;
-  c10::IValue value;
-  if (!archive.try_read("format", value) || !value.isString() ||
-      value.toStringRef() != kFormatName) {
-    throw ModelFileError(path + ": a PyTorch archive but not a vedkit model file; convert "
-                         "PyTorch weights with scripts/import_torchvision.py");
+  try {
+    read_contents(*file.archive_, path, file.contents_);
+  } catch (const ModelFileError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw ModelFileError(path + ": a vedkit model file with malformed contents (" +
+                         one_line_reason(e) + "); use an intact copy");
   }
-  archive.read("format_version", value);
-  if (value.toInt() > kModelFileVersion) {
-    throw ModelFileError(path + ": model file format " + std::to_string(value.toInt()) +
-                         " is newer than this build reads (" +
-                         std::to_string(kModelFileVersion) + "); update vedkit");
-  }
-  ModelFileContents& contents = file.contents_;
-  archive.read("config_yaml", value);
-  contents.config_yaml = value.toStringRef();
-  archive.read("vocabulary", value);
-  for (const auto& word : value.toListRef()) contents.vocabulary.push_back(word.toStringRef());
-  archive.read("step", value);
-  contents.train_state.step = value.toInt();
-  archive.read("epoch", value);
-  contents.train_state.epoch = value.toInt();
-  if (archive.try_read("epoch_batches", value)) contents.train_state.epoch_batches = value.toInt();
-  archive.read("best_metric", value);
-  contents.train_state.best_metric = value.toDouble();
-  archive.read("best_metric_name", value);
-  contents.train_state.best_metric_name = value.toStringRef();
-  torch::Tensor rng;
-  if (archive.try_read("rng_state", rng, true)) contents.train_state.rng_state = rng;
   return file;
 }
 

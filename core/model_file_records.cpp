@@ -100,13 +100,19 @@ std::vector<DirectoryEntry> directory(const std::string& path) {
 
 }  // namespace
 
+std::string one_line_reason(const std::exception& e) {
+  const auto* torch_error = dynamic_cast<const c10::Error*>(&e);
+  std::string text = torch_error ? torch_error->what_without_backtrace() : e.what();
+  return text.substr(0, std::min<size_t>(text.find('\n'), 120));
+}
+
 std::vector<DamagedRecord> damaged_records(const std::string& path) {
   const auto entries = directory(path);
   std::unique_ptr<caffe2::serialize::PyTorchStreamReader> reader;
   try {
     reader = std::make_unique<caffe2::serialize::PyTorchStreamReader>(path);
-  } catch (const c10::Error& e) {
-    throw corrupt(path, std::string(e.what_without_backtrace()).substr(0, 120));
+  } catch (const std::exception& e) {
+    throw corrupt(path, one_line_reason(e));
   }
   std::vector<DamagedRecord> damaged;
   for (const auto& entry : entries) {
@@ -118,7 +124,7 @@ std::vector<DamagedRecord> damaged_records(const std::string& path) {
       const auto [data, size] = reader->getRecord(name);
       const auto* bytes = static_cast<const char*>(data.get());
       if (crc32_fast(bytes, size) != entry.crc) damaged.push_back({name, std::string(bytes, size)});
-    } catch (const c10::Error&) {
+    } catch (const std::exception&) {
       damaged.push_back({name, ""});  // a compressed record that no longer inflates
     }
   }

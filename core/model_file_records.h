@@ -1,5 +1,6 @@
 #pragma once
 
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -17,5 +18,8 @@ struct DamagedRecord {
 // has written carries the CRCs (the zip format's own), the bundled ones included. A directory
 // that cannot be read is a ModelFileError naming the file.
 std::vector<DamagedRecord> damaged_records(const std::string& path);
+
+// What a reader's exception says, in one short line (c10::Error's without its backtrace).
+std::string one_line_reason(const std::exception& e);
 
 }  // namespace vedkit
