@@ -149,12 +149,18 @@ int64_t kib_of(const std::string& path) {
   return static_cast<int64_t>(std::filesystem::file_size(path) / 1024);
 }
 
+// The tiny run's config in dir, after one epoch of it has trained into dir/run.
+std::string config_after_one_epoch(const TempDir& dir) {
+  const auto config = dir.write("tiny.yaml", tiny_config(dir.file("run")));
+  const auto run = testing::run_command(app("vedkit-train") + " --quiet --config " + config +
+                                        " --set train.epochs=1");
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  return config;
+}
+
 TEST(FullDisk, ExportSaysSoAndLeavesTheEarlierFileIntact) {
   TempDir dir;
-  const auto config = dir.write("tiny.yaml", tiny_config(dir.file("run")));
-  ASSERT_EQ(testing::run_command(app("vedkit-train") + " --quiet --config " + config +
-                                 " --set train.epochs=1").exit_code,
-            0);
+  const auto config = config_after_one_epoch(dir);
   const std::string model = dir.file("run/last.vdk"), earlier = dir.file("exported.vdk"),
                     disk = dir.file("disk");
   ASSERT_EQ(testing::run_command(app("vedkit-export") + " --model " + model + " --out " + earlier)
@@ -178,10 +184,7 @@ TEST(FullDisk, ExportSaysSoAndLeavesTheEarlierFileIntact) {
 
 TEST(FullDisk, TrainingStopsWithOneLineAndItsLastCheckpointResumes) {
   TempDir dir;
-  const auto config = dir.write("tiny.yaml", tiny_config(dir.file("run")));
-  ASSERT_EQ(testing::run_command(app("vedkit-train") + " --quiet --config " + config +
-                                 " --set train.epochs=1").exit_code,
-            0);
+  const auto config = config_after_one_epoch(dir);
   // Room for one checkpoint and half of the next: the second write fails.
   const std::string disk = dir.file("disk"), kept = dir.file("kept.vdk");
   const auto result = run_on_small_disk(
