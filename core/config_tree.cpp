@@ -200,7 +200,9 @@ void apply_override(ConfigNode& root, const std::string& assignment) {
   while (std::getline(parts, part, '.')) {
     if (part.empty()) throw ConfigError(origin + ": empty name in key path");
     if (node->kind == ConfigNode::Kind::Sequence) {
-      const bool numeric = part.find_first_not_of("0123456789") == std::string::npos;
+      // Nine digits or fewer: stoul would throw past its range, and no list is that long.
+      const bool numeric =
+          part.size() <= 9 && part.find_first_not_of("0123456789") == std::string::npos;
       const size_t index = numeric ? std::stoul(part) : node->items.size();
       if (index >= node->items.size()) {
         throw ConfigError(origin + ": '" + part + "' is not an index of the list (it has " +

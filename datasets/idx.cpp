@@ -40,6 +40,11 @@ int64_t read_some(gzFile file, const std::string& path, uint8_t* out, int64_t si
   return done;
 }
 
+DataError truncated(const std::string& path, int64_t expected, int64_t found) {
+  return DataError("'" + path + "' is truncated: expected " + std::to_string(expected) +
+                   " bytes of data, found " + std::to_string(found) + "; download it again");
+}
+
 std::string type_name(uint8_t code) {
   switch (code) {
     case 0x09:
@@ -105,12 +110,20 @@ at::Tensor read_idx(const std::string& path) {
     }
   }
 
+  // Before allocating what the header claims, what the file can hold: an uncompressed one its
+  // size less the header; a gzip'd one at most 1032 times its size (deflate's largest ratio).
+  const auto on_disk = static_cast<int64_t>(std::filesystem::file_size(path));
+  if (gzdirect(file.get()) && expected > on_disk - 4 - 4 * dims) {
+    throw truncated(path, expected, on_disk - 4 - 4 * dims);
+  }
+  if (!gzdirect(file.get()) && expected > on_disk * 1032) {
+    throw DataError("'" + path + "' declares " + std::to_string(expected) +
+                    " bytes of data, more than its " + std::to_string(on_disk) +
+                    " compressed bytes can hold; it is truncated or its header is corrupt");
+  }
   auto data = torch::empty(sizes, torch::kUInt8);
   const int64_t found = read_some(file.get(), path, data.data_ptr<uint8_t>(), expected);
-  if (found < expected) {
-    throw DataError("'" + path + "' is truncated: expected " + std::to_string(expected) +
-                    " bytes of data, found " + std::to_string(found) + "; download it again");
-  }
+  if (found < expected) throw truncated(path, expected, found);
   return data;
 }
 

@@ -123,7 +123,7 @@ std::vector<CaptionedImage> read_coco_captions(const std::string& json_path,
   nlohmann::json root;
   try {
     root = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // a syntax error, or a number out of range
     throw DataError(json_path + ": not valid JSON (" + e.what() + "); is the download complete?");
   }
   const CocoFields fields(json_path);

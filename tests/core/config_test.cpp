@@ -130,6 +130,11 @@ TEST(Config, OverrideOfUnknownKeyIsReportedWithItsOrigin) {
 TEST(Config, MalformedOverrideIsAnError) {
   EXPECT_NE(config_error([&] { Config::from_text(kRun, "run.yaml", {"novalue"}); }), "");
   EXPECT_NE(config_error([&] { Config::from_text(kRun, "run.yaml", {"a..b=1"}); }), "");
+  // Found by fuzzing: a list index past stoul's range escaped as std::out_of_range.
+  EXPECT_NE(config_error([&] {
+              Config::from_text("a: [1, 2]\n", "run.yaml", {"a.17777777777777777777777=3"});
+            }).find("is not an index of the list"),
+            std::string::npos);
 }
 
 TEST(Config, BaseIsInheritedAndOverridden) {

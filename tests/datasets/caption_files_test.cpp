@@ -65,6 +65,9 @@ TEST(CocoCaptions, BadFilesNameTheFieldAndTheFile) {
                 .find("no captions"),
             std::string::npos);
   EXPECT_NE(message("").find("not valid JSON"), std::string::npos);
+  // Found by fuzzing: a number past a double's range escaped as nlohmann's out_of_range.
+  EXPECT_NE(message(R"({"images": [{"id": 1e999999}]})").find("not valid JSON"),
+            std::string::npos);
 }
 
 TEST(Flickr8kCaptions, StripsTheCaptionNumber) {

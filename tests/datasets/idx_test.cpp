@@ -93,6 +93,18 @@ TEST(ReadIdx, TruncatedDataNamesBothSizes) {
   EXPECT_NE(message.find("truncated"), std::string::npos) << message;
 }
 
+// Found by fuzzing: 14 bytes whose header claims 4 GB were allocated before being read.
+TEST(ReadIdx, AClaimBeyondWhatTheFileCanHoldIsRefusedBeforeAllocating) {
+  TempDir dir;
+  const auto raw = dir.write("claims-idx1-ubyte", idx_bytes({0xff020602u}, "dummy"));
+  EXPECT_NE(data_error(raw).find("expected 4278322690 bytes of data, found 5"), std::string::npos)
+      << data_error(raw);
+  const auto gz = write_gzip(dir.file("claims.gz"), idx_bytes({0xff020602u}, "dummy"));
+  EXPECT_NE(data_error(gz).find("declares 4278322690 bytes of data, more than its"),
+            std::string::npos)
+      << data_error(gz);
+}
+
 TEST(ReadIdx, TruncatedHeaderIsAnError) {
   TempDir dir;
   const auto path = dir.write("head-idx3-ubyte", std::string("\x00\x00\x08\x03\x00\x00", 6));
