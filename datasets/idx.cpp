@@ -103,11 +103,12 @@ at::Tensor read_idx(const std::string& path) {
   for (int d = 0; d < dims; ++d) {
     const uint8_t* b = &header[4 * d];
     sizes[d] = (int64_t{b[0]} << 24) | (int64_t{b[1]} << 16) | (int64_t{b[2]} << 8) | b[3];
-    expected *= sizes[d];
-    if (expected > kMaxDataBytes) {
+    // Checked before multiplying: two 32-bit sizes past the limit overflow 64 bits.
+    if (sizes[d] > 0 && expected > kMaxDataBytes / sizes[d]) {
       throw DataError("'" + path + "' declares more than " + std::to_string(kMaxDataBytes) +
                       " bytes of data; the header is corrupt");
     }
+    expected *= sizes[d];
   }
 
   // Before allocating what the header claims, what the file can hold: an uncompressed one its

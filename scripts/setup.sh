@@ -10,7 +10,7 @@ packages=(
   libtorch-dev libopenblas0-openmp            # LibTorch; OpenBLAS makes its GEMMs ~15x faster
   libxnnpack-dev libpthreadpool-dev           # XNNPACK's packed float32 products for inference
   libdnnl-dev                                 # oneDNN's headers: whole conv networks at inference
-  libopencv-dev libboost-program-options-dev libyaml-cpp-dev libgtest-dev zlib1g-dev
+  libopencv-dev libboost-program-options-dev libyaml-cpp-dev libgtest-dev zlib1g-dev libjpeg-dev
   dataset-fashion-mnist opencv-doc            # real data: Fashion-MNIST IDX files, OpenCV samples
   python3-torch python3-torchvision           # the PyTorch peers of the parity tests and benches
   python3-skimage python3-nltk                # reference PSNR/SSIM and BLEU for the metric tests

@@ -105,6 +105,13 @@ TEST(ReadIdx, AClaimBeyondWhatTheFileCanHoldIsRefusedBeforeAllocating) {
       << data_error(gz);
 }
 
+// Found by fuzzing: eight sizes near 2^32 overflowed the product before it was checked.
+TEST(ReadIdx, SizesWhoseProductOverflowsAreRefused) {
+  TempDir dir;
+  const auto path = dir.write("huge-idx8-ubyte", idx_bytes(std::vector<uint32_t>(8, 0xe6e5e5ffu), ""));
+  EXPECT_NE(data_error(path).find("declares more than"), std::string::npos) << data_error(path);
+}
+
 TEST(ReadIdx, TruncatedHeaderIsAnError) {
   TempDir dir;
   const auto path = dir.write("head-idx3-ubyte", std::string("\x00\x00\x08\x03\x00\x00", 6));

@@ -13,63 +13,9 @@
 #include <vector>
 
 #include "core/error.h"
+#include "vision/io/image_bytes.h"
 
 namespace vedkit {
-
-namespace {
-
-using Bytes = std::vector<unsigned char>;
-
-uint32_t big_endian(const Bytes& b, size_t at, int count) {
-  uint32_t value = 0;
-  for (int i = 0; i < count; ++i) value = value << 8 | b[at + i];
-  return value;
-}
-
-bool starts_with(const Bytes& b, std::initializer_list<unsigned char> prefix) {
-  return b.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), b.begin());
-}
-
-// Width and height from a PNG's IHDR or a JPEG's frame header, without decoding; {0, 0} for
-// other formats or where the header is not there.
-std::pair<uint64_t, uint64_t> header_size(const Bytes& b) {
-  if (starts_with(b, {0x89, 'P', 'N', 'G'}) && b.size() >= 24) {
-    return {big_endian(b, 16, 4), big_endian(b, 20, 4)};
-  }
-  if (starts_with(b, {0xFF, 0xD8})) {
-    for (size_t at = 2; at + 9 < b.size() && b[at] == 0xFF;) {
-      const unsigned char marker = b[at + 1];
-      const bool frame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 &&
-                         marker != 0xCC;
-      if (frame) return {big_endian(b, at + 7, 2), big_endian(b, at + 5, 2)};
-      if (marker == 0xDA) break;  // the scan starts: no frame header before it
-      at += 2 + big_endian(b, at + 2, 2);
-    }
-  }
-  return {0, 0};
-}
-
-// Whether b ends as a complete PNG (its IEND chunk) or JPEG (its end-of-image marker) does;
-// libpng and libjpeg decode a cut-off file with a grey remainder and only a warning.
-std::string truncation(const Bytes& b) {
-  const auto tail = [&](size_t n) { return Bytes(b.end() - std::min(n, b.size()), b.end()); };
-  if (starts_with(b, {0x89, 'P', 'N', 'G'})) {
-    const Bytes end = tail(12);
-    const Bytes iend = {'I', 'E', 'N', 'D'};
-    if (std::search(end.begin(), end.end(), iend.begin(), iend.end()) == end.end()) {
-      return "a truncated PNG (no IEND chunk at its end): the file is incomplete";
-    }
-  } else if (starts_with(b, {0xFF, 0xD8, 0xFF})) {
-    const Bytes end = tail(32);  // writers may pad after the marker
-    const Bytes eoi = {0xFF, 0xD9};
-    if (std::search(end.begin(), end.end(), eoi.begin(), eoi.end()) == end.end()) {
-      return "a truncated JPEG (no end-of-image marker): the file is incomplete";
-    }
-  }
-  return "";
-}
-
-}  // namespace
 
 uint64_t max_image_pixels() {
   // OpenCV's own limit and variable, so both refuse the same images.
@@ -87,14 +33,17 @@ cv::Mat read_image_unchanged(const std::string& path) {
     throw DataError(path + ": no such image file");
   }
   std::ifstream in(path, std::ios::binary);
-  const Bytes bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)),
+                                         std::istreambuf_iterator<char>());
   const auto [width, height] = header_size(bytes);
   if (width * height > max_image_pixels()) {
     throw DataError(path + ": " + std::to_string(width) + "x" + std::to_string(height) +
                     " pixels, over the limit of " + std::to_string(max_image_pixels()) +
                     "; set CV_IO_MAX_IMAGE_PIXELS to allow more");
   }
-  if (const auto problem = truncation(bytes); !problem.empty()) throw DataError(path + ": " + problem);
+  if (const auto problem = image_damage(bytes); !problem.empty()) {
+    throw DataError(path + ": " + problem);
+  }
   cv::Mat image;
   try {
     image = cv::imdecode(bytes, cv::IMREAD_UNCHANGED);
