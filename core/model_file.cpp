@@ -3,6 +3,7 @@
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -200,11 +201,22 @@ ModelFile ModelFile::open(const std::string& path) {
   ModelFile file;
   file.path_ = path;
   file.archive_ = std::make_shared<torch::serialize::InputArchive>();
-  std::string load_error;
+  // torch's reader allocates whatever sizes the zip directory and the pickled index give: with
+  // either of them damaged, the file is not handed to it at all.
+  const bool readable = std::none_of(damaged.begin(), damaged.end(), [](const DamagedRecord& r) {
+    return r.oversized || r.name == "data.pkl";
+  });
+  std::string load_error = "not read";
   try {
-    file.archive_->load_from(path);
+    if (readable) file.archive_->load_from(path);
+    load_error.clear();
   } catch (const std::exception& e) {  // c10::Error, and torch::jit's parse errors
     load_error = one_line_reason(e);
+  }
+  if (!damaged.empty() && damaged.front().oversized) {
+    throw ModelFileError(path + ": damaged model file: its zip directory gives record '" +
+                         damaged.front().name + "' a size beyond what the file holds; use an "
+                         "intact copy");
   }
   if (!damaged.empty()) {
     const std::string first = describe(damaged.front(), [&] {

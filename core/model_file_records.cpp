@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include "core/error.h"
@@ -48,7 +49,22 @@ std::string read_span(std::ifstream& in, uint64_t offset, uint64_t size, uint64_
 struct DirectoryEntry {
   std::string name;
   uint32_t crc;
+  uint64_t size;  // uncompressed
 };
+
+// An entry's uncompressed size: its own field, or, where that overflows (0xffffffff), the
+// zip64 extra field's first value.
+uint64_t uncompressed_size(const std::string& listing, size_t entry, size_t extra_at,
+                           size_t extra_size, const std::string& path) {
+  const uint64_t size = field(listing, entry + 24, 4, path);
+  if (size != 0xffffffff) return size;
+  for (size_t at = extra_at; at + 4 <= extra_at + extra_size;) {
+    const uint64_t id = field(listing, at, 2, path), length = field(listing, at + 2, 2, path);
+    if (id == 0x0001) return field(listing, at + 4, 8, path);
+    at += 4 + length;
+  }
+  throw corrupt(path, "a record's zip64 size is missing");
+}
 
 // The central directory: where it is (zip64 where the plain fields overflow), then each
 // record's name and CRC-32.
@@ -92,7 +108,9 @@ std::vector<DirectoryEntry> directory(const std::string& path) {
     const size_t extra_size = field(listing, at + 30, 2, path);
     const size_t comment_size = field(listing, at + 32, 2, path);
     field(listing, at + kEntrySize + name_size - 1, 1, path);  // the name lies within
-    result.push_back({listing.substr(at + kEntrySize, name_size), crc});
+    const uint64_t size =
+        uncompressed_size(listing, at, at + kEntrySize + name_size, extra_size, path);
+    result.push_back({listing.substr(at + kEntrySize, name_size), crc, size});
     at += kEntrySize + name_size + extra_size + comment_size;
   }
   return result;
@@ -108,6 +126,16 @@ std::string one_line_reason(const std::exception& e) {
 
 std::vector<DamagedRecord> damaged_records(const std::string& path) {
   const auto entries = directory(path);
+  // A size no record of this file can have (deflate expands at most 1032:1) is damage found
+  // before torch's reader allocates it.
+  const uint64_t largest = std::filesystem::file_size(path) * 1032;
+  std::vector<DamagedRecord> oversized;
+  for (const auto& entry : entries) {
+    if (entry.size > largest) {
+      oversized.push_back({entry.name.substr(entry.name.find('/') + 1), "", true});
+    }
+  }
+  if (!oversized.empty()) return oversized;
   std::unique_ptr<caffe2::serialize::PyTorchStreamReader> reader;
   try {
     reader = std::make_unique<caffe2::serialize::PyTorchStreamReader>(path);
@@ -123,9 +151,11 @@ std::vector<DamagedRecord> damaged_records(const std::string& path) {
     try {
       const auto [data, size] = reader->getRecord(name);
       const auto* bytes = static_cast<const char*>(data.get());
-      if (crc32_fast(bytes, size) != entry.crc) damaged.push_back({name, std::string(bytes, size)});
+      if (crc32_fast(bytes, size) != entry.crc) {
+        damaged.push_back({name, std::string(bytes, size), false});
+      }
     } catch (const std::exception&) {
-      damaged.push_back({name, ""});  // a compressed record that no longer inflates
+      damaged.push_back({name, "", false});  // a compressed record that no longer inflates
     }
   }
   return damaged;

@@ -146,6 +146,24 @@ TEST(ModelFile, ADamagedIndexIsRefusedByName) {
       << message;
 }
 
+// Found by fuzzing: torch's reader allocated whatever size the zip directory gave a record.
+TEST(ModelFile, ARecordSizeBeyondTheFileIsRefusedUnread) {
+  TempDir dir;
+  Tiny model(8);
+  const auto path = dir.file("m.vdk");
+  write_model_file(path, *model, {});
+  std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+  const std::string content((std::istreambuf_iterator<char>(file)), {});
+  // The first central-directory entry's uncompressed size (24 bytes into it) to 1.8 GB.
+  const size_t entry = content.find(std::string("PK\x01\x02", 4));
+  ASSERT_NE(entry, std::string::npos);
+  file.seekp(static_cast<std::streamoff>(entry + 24));
+  file.write("\x00\x00\x00\x6c", 4);
+  file.close();
+  const auto message = model_file_error(path);
+  EXPECT_NE(message.find("a size beyond what the file holds"), std::string::npos) << message;
+}
+
 TEST(ModelFile, TheBundledModelsPassTheirChecksums) {
   for (const char* name : {"segmentation_scenes_resnet18", "autoencoder_fashion_mnist",
                            "captioning_scenes_resnet18"}) {
