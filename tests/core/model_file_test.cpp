@@ -107,14 +107,16 @@ TEST(ModelFile, TruncatedFileIsReported) {
   EXPECT_NE(message.find("truncated or corrupt"), std::string::npos) << message;
 }
 
-// Overwrites 4 bytes in the middle of the first place in the file where `bytes` lie.
-void damage(const std::string& path, const std::string& bytes) {
+// Overwrites 4 bytes of the file with `with`, `offset` bytes into the first place where
+// `bytes` lie.
+void overwrite(const std::string& path, const std::string& bytes, size_t offset,
+               const char* with = "\xde\xad\xbe\xef") {
   std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
   const std::string content((std::istreambuf_iterator<char>(file)), {});
   const size_t at = content.find(bytes);
   ASSERT_NE(at, std::string::npos) << "not in " << path;
-  file.seekp(static_cast<std::streamoff>(at + bytes.size() / 2));
-  file.write("\xde\xad\xbe\xef", 4);
+  file.seekp(static_cast<std::streamoff>(at + offset));
+  file.write(with, 4);
 }
 
 TEST(ModelFile, ADamagedWeightIsRefusedByName) {
@@ -124,7 +126,8 @@ TEST(ModelFile, ADamagedWeightIsRefusedByName) {
   write_model_file(path, *model, {});
   EXPECT_TRUE(damaged_records(path).empty());
   const auto& weight = model->conv->weight;
-  damage(path, std::string(static_cast<const char*>(weight.data_ptr()), weight.nbytes()));
+  overwrite(path, std::string(static_cast<const char*>(weight.data_ptr()), weight.nbytes()),
+            weight.nbytes() / 2);
   ASSERT_EQ(damaged_records(path).size(), 1u);
   const auto message = model_file_error(path);
   EXPECT_NE(message.find(path + ": damaged model file: record 'data/"), std::string::npos)
@@ -133,12 +136,18 @@ TEST(ModelFile, ADamagedWeightIsRefusedByName) {
       << message;
 }
 
-TEST(ModelFile, ADamagedIndexIsRefusedByName) {
-  TempDir dir;
+// A small model file in dir.
+std::string tiny_model_file(const TempDir& dir) {
   Tiny model(8);
   const auto path = dir.file("m.vdk");
   write_model_file(path, *model, {});
-  damage(path, "vedkit-model");  // the format's name, in the archive's pickled index
+  return path;
+}
+
+TEST(ModelFile, ADamagedIndexIsRefusedByName) {
+  TempDir dir;
+  const auto path = tiny_model_file(dir);
+  overwrite(path, "vedkit-model", 6);  // the format's name, in the archive's pickled index
   const auto message = model_file_error(path);
   EXPECT_NE(message.find("record 'data.pkl' (the index of every other record) fails its "
                          "checksum"),
@@ -149,17 +158,9 @@ TEST(ModelFile, ADamagedIndexIsRefusedByName) {
 // Found by fuzzing: torch's reader allocated whatever size the zip directory gave a record.
 TEST(ModelFile, ARecordSizeBeyondTheFileIsRefusedUnread) {
   TempDir dir;
-  Tiny model(8);
-  const auto path = dir.file("m.vdk");
-  write_model_file(path, *model, {});
-  std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
-  const std::string content((std::istreambuf_iterator<char>(file)), {});
+  const auto path = tiny_model_file(dir);
   // The first central-directory entry's uncompressed size (24 bytes into it) to 1.8 GB.
-  const size_t entry = content.find(std::string("PK\x01\x02", 4));
-  ASSERT_NE(entry, std::string::npos);
-  file.seekp(static_cast<std::streamoff>(entry + 24));
-  file.write("\x00\x00\x00\x6c", 4);
-  file.close();
+  overwrite(path, std::string("PK\x01\x02", 4), 24, "\x00\x00\x00\x6c");
   const auto message = model_file_error(path);
   EXPECT_NE(message.find("a size beyond what the file holds"), std::string::npos) << message;
 }
