@@ -8,7 +8,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <map>
 
 #include <fcntl.h>
@@ -129,24 +128,52 @@ void read_contents(torch::serialize::InputArchive& archive, const std::string& p
   if (archive.try_read("rng_state", rng, true)) contents.train_state.rng_state = rng;
 }
 
-// Which record failed its checksum, and what it holds where that can be told: the tensor whose
-// bytes it is, found among the weights as read back.
-std::string describe(const DamagedRecord& record,
-                     const std::function<c10::Dict<std::string, at::Tensor>()>& weights) {
-  std::string text = "record '" + record.name + "'";
-  if (record.name == "data.pkl") return text + " (the index of every other record)";
+c10::Dict<std::string, at::Tensor> weights_in(torch::serialize::InputArchive& archive) {
+  c10::IValue value;
+  archive.read("weights", value);
+  return c10::impl::toTypedDict<std::string, at::Tensor>(value.toGenericDict());
+}
+
+// " (weight 'NAME')" for the weight whose bytes `content` are, found among the file's weights
+// as torch reads them back; "" where none is or they cannot be read.
+std::string weight_holding(const std::string& path, const std::string& content) {
   try {
-    for (const auto& entry : weights()) {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path);
+    for (const auto& entry : weights_in(archive)) {
       const at::Tensor& t = entry.value();
-      if (t.is_contiguous() && t.nbytes() == record.content.size() &&
-          std::memcmp(t.data_ptr(), record.content.data(), t.nbytes()) == 0) {
-        return text + " (weight '" + entry.key() + "')";
+      if (t.is_contiguous() && t.nbytes() == content.size() &&
+          std::memcmp(t.data_ptr(), content.data(), t.nbytes()) == 0) {
+        return " (weight '" + entry.key() + "')";
       }
     }
   } catch (const std::exception&) {
     // The weights themselves cannot be read back: the record's name is all there is to say.
   }
-  return text;
+  return "";
+}
+
+// The one line for a file with damaged records. torch's reader trusts the rest of the archive:
+// it allocates whatever sizes the zip directory and the pickled index give, and its
+// TorchScript parser crashed (SIGSEGV, under fuzzing) on a damaged code/ record. So the file
+// goes to it, to name the damaged weight, only where tensor data alone is damaged.
+std::string damage_report(const std::string& path, const std::vector<DamagedRecord>& damaged) {
+  const DamagedRecord& first = damaged.front();
+  if (first.oversized) {
+    return path + ": damaged model file: its zip directory gives record '" + first.name +
+           "' a size beyond what the file holds; use an intact copy";
+  }
+  std::string what = "record '" + first.name + "'";
+  if (first.name == "data.pkl") what += " (the index of every other record)";
+  const bool tensor_data_only =
+      std::all_of(damaged.begin(), damaged.end(),
+                  [](const DamagedRecord& r) { return r.name.rfind("data/", 0) == 0; });
+  if (tensor_data_only) what += weight_holding(path, first.content);
+  return path + ": damaged model file: " + what +
+         (damaged.size() == 1
+              ? " fails its checksum"
+              : " and " + std::to_string(damaged.size() - 1) + " more records fail their checksums") +
+         "; use an intact copy";
 }
 
 // float32 tensors as float16; others as they are.
@@ -197,41 +224,16 @@ ModelFile ModelFile::open(const std::string& path) {
     throw ModelFileError(path + ": not a vedkit model file (not a zip archive); give a file "
                          "written by vedkit-train");
   }
-  const auto damaged = damaged_records(path);
+  if (const auto damaged = damaged_records(path); !damaged.empty()) {
+    throw ModelFileError(damage_report(path, damaged));
+  }
   ModelFile file;
   file.path_ = path;
   file.archive_ = std::make_shared<torch::serialize::InputArchive>();
-  // torch's reader trusts the rest of the archive: it allocates whatever sizes the zip
-  // directory and the pickled index give, and its TorchScript parser crashed (SIGSEGV, under
-  // fuzzing) on a damaged code/ record. The file goes to it, to name the damaged weight, only
-  // where tensor data alone is damaged.
-  const bool readable = std::none_of(damaged.begin(), damaged.end(), [](const DamagedRecord& r) {
-    return r.oversized || r.name.rfind("data/", 0) != 0;
-  });
-  std::string load_error = "not read";
   try {
-    if (readable) file.archive_->load_from(path);
-    load_error.clear();
+    file.archive_->load_from(path);
   } catch (const std::exception& e) {  // c10::Error, and torch::jit's parse errors
-    load_error = one_line_reason(e);
-  }
-  if (!damaged.empty() && damaged.front().oversized) {
-    throw ModelFileError(path + ": damaged model file: its zip directory gives record '" +
-                         damaged.front().name + "' a size beyond what the file holds; use an "
-                         "intact copy");
-  }
-  if (!damaged.empty()) {
-    const std::string first = describe(damaged.front(), [&] {
-      return load_error.empty() ? file.read_weights() : c10::Dict<std::string, at::Tensor>();
-    });
-    throw ModelFileError(path + ": damaged model file: " + first +
-                         (damaged.size() == 1 ? " fails its checksum"
-                                              : " and " + std::to_string(damaged.size() - 1) +
-                                                    " more records fail their checksums") +
-                         "; use an intact copy");
-  }
-  if (!load_error.empty()) {
-    throw ModelFileError(path + ": truncated or corrupt model file (" + load_error +
+    throw ModelFileError(path + ": truncated or corrupt model file (" + one_line_reason(e) +
                          "); use an intact copy");
   }
   try {
@@ -286,9 +288,7 @@ void ModelFile::load_weights(torch::nn::Module& module, const std::string& prefi
 }
 
 c10::Dict<std::string, at::Tensor> ModelFile::read_weights() const {
-  c10::IValue value;
-  archive_->read("weights", value);
-  return c10::impl::toTypedDict<std::string, at::Tensor>(value.toGenericDict());
+  return weights_in(*archive_);
 }
 
 c10::Dict<std::string, at::Tensor> ModelFile::mean_weights(

@@ -114,10 +114,11 @@ at::Tensor read_idx(const std::string& path) {
   // Before allocating what the header claims, what the file can hold: an uncompressed one its
   // size less the header; a gzip'd one at most 1032 times its size (deflate's largest ratio).
   const auto on_disk = static_cast<int64_t>(std::filesystem::file_size(path));
-  if (gzdirect(file.get()) && expected > on_disk - 4 - 4 * dims) {
+  const bool uncompressed = gzdirect(file.get());
+  if (uncompressed && expected > on_disk - 4 - 4 * dims) {
     throw truncated(path, expected, on_disk - 4 - 4 * dims);
   }
-  if (!gzdirect(file.get()) && expected > on_disk * 1032) {
+  if (!uncompressed && expected > on_disk * 1032) {
     throw DataError("'" + path + "' declares " + std::to_string(expected) +
                     " bytes of data, more than its " + std::to_string(on_disk) +
                     " compressed bytes can hold; it is truncated or its header is corrupt");

@@ -1,8 +1,6 @@
 #include "vision/inference/onednn_plan.h"
 
 #include <algorithm>
-#include <cstdlib>
-#include <new>
 #include <numeric>
 
 namespace vedkit {
@@ -338,14 +336,6 @@ class Planner {
 };
 
 }  // namespace
-
-void AlignedFree::operator()(void* p) const { std::free(p); }
-
-AlignedBuffer aligned_buffer(size_t bytes) {
-  void* p = std::aligned_alloc(64, (std::max<size_t>(bytes, 1) + 63) / 64 * 64);
-  if (!p) throw std::bad_alloc();
-  return AlignedBuffer(p);
-}
 
 int BufferPool::take(size_t bytes) {
   int best = -1;

@@ -8,16 +8,12 @@
 #include <unordered_map>
 #include <vector>
 
+#include "vision/inference/aligned_buffer.h"
 #include "vision/inference/conv_graph.h"
 #include "vision/inference/winograd.h"
 
 namespace vedkit {
 
-struct AlignedFree {
-  void operator()(void* p) const;
-};
-using AlignedBuffer = std::unique_ptr<void, AlignedFree>;
-AlignedBuffer aligned_buffer(size_t bytes);
 
 // Buffers handed out by size, best fit first, and taken back when the value in them dies, so
 // a plan holds about the largest set of values alive at once.

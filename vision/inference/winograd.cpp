@@ -6,8 +6,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
-#include <new>
 #include <string>
+
+#include "vision/inference/aligned_buffer.h"
 
 // The kernels carry their instruction set as a function attribute rather than a file-wide
 // -mavx2, so that nothing inline from the standard library is compiled for AVX2 here and then
@@ -41,27 +42,17 @@ bool enabled_by_environment() {
 std::atomic<bool> switched_on{enabled_by_environment()};
 std::atomic<int64_t> run_count{0};
 
-struct AlignedDelete {
-  void operator()(float* p) const { std::free(p); }
-};
-
-float* aligned_floats(size_t count) {
-  void* p = std::aligned_alloc(64, (count * sizeof(float) + 63) / 64 * 64);
-  if (!p) throw std::bad_alloc();
-  return static_cast<float*>(p);
-}
-
 // One thread's transformed tiles and products, reused from block to block and call to call.
 struct Scratch {
-  std::unique_ptr<float, AlignedDelete> tiles, products;
+  AlignedBuffer tiles, products;
   size_t tiles_size = 0, products_size = 0;
 
-  static float* fit(std::unique_ptr<float, AlignedDelete>& buffer, size_t& size, size_t count) {
+  static float* fit(AlignedBuffer& buffer, size_t& size, size_t count) {
     if (size < count) {
-      buffer.reset(aligned_floats(count));
+      buffer = aligned_buffer(count * sizeof(float));
       size = count;
     }
-    return buffer.get();
+    return static_cast<float*>(buffer.get());
   }
 };
 thread_local Scratch scratch;
@@ -308,7 +299,8 @@ Weights transform_weights(const float* weight, const int64_t strides[4], int64_t
   w.in_channels = in_channels;
   const int64_t panels = (out_channels + kPanel - 1) / kPanel;
   const size_t count = static_cast<size_t>(kPoints * panels * in_channels * kPanel);
-  w.packed.reset(aligned_floats(count), AlignedDelete());
+  w.packed = std::shared_ptr<float>(
+      static_cast<float*>(aligned_buffer(count * sizeof(float)).release()), AlignedFree());
   std::fill(w.packed.get(), w.packed.get() + count, 0.0f);
   for (int64_t k = 0; k < out_channels; ++k) {
     for (int64_t c = 0; c < in_channels; ++c) {
