@@ -14,7 +14,7 @@
 namespace vedkit {
 namespace {
 
-AutoencoderModel model_from(const std::string& yaml) {
+AutoencoderModel autoencoder_model_from(const std::string& yaml) {
   auto config = Config::from_text(yaml, "model.yaml");
   return build_autoencoder_model(config.section("model"));
 }
@@ -35,7 +35,7 @@ TEST(AutoencoderModel, ReconstructsAtInputSizeForEachEncoderAndLatent) {
       {kSmallViT, "{latent: channels, latent_size: 4, channels: [32, 16, 16, 8]}", {1, 3, 64, 64}, {1, 4, 4, 4}},
   };
   for (const auto& c : cases) {
-    auto model = model_from("model:\n  encoder: " + c.encoder + "\n  decoder: " + c.decoder + "\n");
+    auto model = autoencoder_model_from("model:\n  encoder: " + c.encoder + "\n  decoder: " + c.decoder + "\n");
     model->eval();
     torch::NoGradGuard no_grad;
     const auto images = torch::rand(c.image);
@@ -48,7 +48,7 @@ TEST(AutoencoderModel, ReconstructsAtInputSizeForEachEncoderAndLatent) {
 }
 
 TEST(AutoencoderModel, VectorLatentTakesItsInputSize) {
-  auto model = model_from(std::string("model:\n  encoder: ") + kSmallResNet +
+  auto model = autoencoder_model_from(std::string("model:\n  encoder: ") + kSmallResNet +
                           "\n  decoder: {latent: vector, latent_size: 16}\n  input_size: [28, 28]\n");
   model->eval();
   torch::NoGradGuard no_grad;
@@ -56,17 +56,17 @@ TEST(AutoencoderModel, VectorLatentTakesItsInputSize) {
   EXPECT_NE(testing::error_of([&] { model->forward(torch::rand({1, 1, 32, 32})); }).find("takes 28x28"),
             std::string::npos);
   EXPECT_NE(testing::error_of<ConfigError>([] {
-              model_from(std::string("model:\n  encoder: ") + kSmallResNet + "\n  decoder: {latent: vector}\n");
+              autoencoder_model_from(std::string("model:\n  encoder: ") + kSmallResNet + "\n  decoder: {latent: vector}\n");
             }).find("input_size"),
             std::string::npos);
   // Decoding starts from a 4x4 grid (stride 8 of the padded 32x32) with three x2 blocks.
-  auto finer = model_from(std::string("model:\n  encoder: ") + kSmallResNet +
+  auto finer = autoencoder_model_from(std::string("model:\n  encoder: ") + kSmallResNet +
                           "\n  decoder: {latent: vector, latent_size: 16, start_stride: 8, channels: [16, 8, 8]}"
                           "\n  input_size: [28, 28]\n");
   finer->eval();
   EXPECT_EQ(finer->forward(torch::rand({2, 1, 28, 28})).reconstruction.sizes(), (torch::IntArrayRef{2, 1, 28, 28}));
   EXPECT_NE(testing::error_of<ConfigError>([] {
-              model_from(std::string("model:\n  encoder: ") + kSmallResNet +
+              autoencoder_model_from(std::string("model:\n  encoder: ") + kSmallResNet +
                          "\n  decoder: {latent: vector, start_stride: 8, channels: [16, 8]}\n  input_size: [28, 28]\n");
             }).find("expected 3 entries, one per x2 block from stride 8"),
             std::string::npos);
@@ -77,7 +77,7 @@ TEST(AutoencoderModel, VectorLatentTakesItsInputSize) {
 TEST(AutoencoderModel, NoSkipReachesTheDecoder) {
   for (const auto* encoder : {kSmallResNet, kSmallViT}) {
     const bool resnet = encoder == kSmallResNet;
-    auto model = model_from(std::string("model:\n  encoder: ") + encoder + "\n  decoder: {latent_size: 8, channels: " +
+    auto model = autoencoder_model_from(std::string("model:\n  encoder: ") + encoder + "\n  decoder: {latent_size: 8, channels: " +
                             (resnet ? "[32, 16, 16, 8, 8]" : "[32, 16, 16, 8]") + "}\n");
     const int channels = resnet ? 1 : 3;
     model->eval();
@@ -89,7 +89,7 @@ TEST(AutoencoderModel, NoSkipReachesTheDecoder) {
 }
 
 TEST(AutoencoderModel, VariationalSamplesInTrainingAndUsesTheMeanInEval) {
-  auto model = model_from(std::string("model:\n  mode: variational\n  encoder: ") + kSmallResNet +
+  auto model = autoencoder_model_from(std::string("model:\n  mode: variational\n  encoder: ") + kSmallResNet +
                           "\n  decoder: {latent_size: 4}\n");
   const auto images = torch::rand({2, 1, 32, 32});
   model->train();
@@ -103,19 +103,19 @@ TEST(AutoencoderModel, VariationalSamplesInTrainingAndUsesTheMeanInEval) {
 
 TEST(AutoencoderModel, ModeKeysAreChecked) {
   EXPECT_NE(testing::error_of<ConfigError>([] {
-              model_from(std::string("model:\n  mode: sparse\n  encoder: ") + kSmallResNet + "\n");
+              autoencoder_model_from(std::string("model:\n  mode: sparse\n  encoder: ") + kSmallResNet + "\n");
             }).find("mode"),
             std::string::npos);
   EXPECT_NE(testing::error_of<ConfigError>([] {
-              model_from(std::string("model:\n  encoder: ") + kSmallResNet + "\n  decoder: {channels: [8, 8]}\n");
+              autoencoder_model_from(std::string("model:\n  encoder: ") + kSmallResNet + "\n  decoder: {channels: [8, 8]}\n");
             }).find("expected 5 entries"),
             std::string::npos);
-  auto masked = model_from(std::string("model:\n  mode: masked\n  encoder: ") + kSmallViT + "\n");
+  auto masked = autoencoder_model_from(std::string("model:\n  mode: masked\n  encoder: ") + kSmallViT + "\n");
   EXPECT_EQ(masked->mode().mask_patch, 8);  // the ViT's own patch
 }
 
 TEST(AutoencoderModel, DetailTargetKeepsEdgesAndDropsSmoothBackgrounds) {
-  auto model = model_from(std::string("model:\n  target: detail\n  detail_sigma: 2\n  encoder: ") +
+  auto model = autoencoder_model_from(std::string("model:\n  target: detail\n  detail_sigma: 2\n  encoder: ") +
                           kSmallResNet + "\n  decoder: {output: none}\n");
   // A horizontal ramp (smooth background) with a bright square on it.
   auto images = torch::linspace(0, 0.5, 64).view({1, 1, 1, 64}).expand({1, 1, 64, 64}).clone();
@@ -130,19 +130,19 @@ TEST(AutoencoderModel, DetailTargetKeepsEdgesAndDropsSmoothBackgrounds) {
   // Drawn around mid-grey: no detail is 0.5.
   EXPECT_NEAR(model->viewable(torch::zeros({1})).item<double>(), 0.5, 1e-7);
 
-  auto plain = model_from(std::string("model:\n  encoder: ") + kSmallResNet + "\n");
+  auto plain = autoencoder_model_from(std::string("model:\n  encoder: ") + kSmallResNet + "\n");
   EXPECT_TRUE(torch::equal(plain->target(images), images));
   EXPECT_TRUE(torch::equal(plain->viewable(images), images));
 }
 
 TEST(AutoencoderModel, DetailTargetNeedsAnUnboundedOutput) {
   const auto message = testing::error_of<ConfigError>([] {
-    model_from(std::string("model:\n  target: detail\n  encoder: ") + kSmallResNet + "\n");
+    autoencoder_model_from(std::string("model:\n  target: detail\n  encoder: ") + kSmallResNet + "\n");
   });
   EXPECT_NE(message.find("model.decoder.output"), std::string::npos) << message;
   EXPECT_NE(message.find("expected none"), std::string::npos) << message;
   EXPECT_NE(testing::error_of<ConfigError>([] {
-              model_from(std::string("model:\n  target: edges\n  encoder: ") + kSmallResNet + "\n");
+              autoencoder_model_from(std::string("model:\n  target: edges\n  encoder: ") + kSmallResNet + "\n");
             }).find("target"),
             std::string::npos);
 }
@@ -174,7 +174,7 @@ TEST(Corruption, DenoisingAddsClippedNoise) {
 
 TEST(EncoderInitFrom, CopiesAnAutoencodersEncoderIntoAnotherTask) {
   testing::TempDir dir;
-  auto autoencoder = model_from(std::string("model:\n  encoder: ") + kSmallResNet + "\n");
+  auto autoencoder = autoencoder_model_from(std::string("model:\n  encoder: ") + kSmallResNet + "\n");
   {
     torch::NoGradGuard no_grad;
     for (auto& p : autoencoder->parameters()) p.uniform_(-1, 1);
@@ -201,7 +201,7 @@ TEST(EncoderInitFrom, CopiesAnAutoencodersEncoderIntoAnotherTask) {
 
 TEST(EncoderInitFrom, AModelFileLoadsWhenItsStartingFileIsGone) {
   testing::TempDir dir;
-  auto first = model_from(std::string("model:\n  encoder: ") + kSmallResNet + "\n");
+  auto first = autoencoder_model_from(std::string("model:\n  encoder: ") + kSmallResNet + "\n");
   write_model_file(dir.file("start.vdk"), *first, {"task: autoencoder\n", {}, {}});
   const std::string yaml = std::string("task: autoencoder\nmodel:\n  encoder: ") +
                            "{type: resnet, depth: 18, width: 8, in_channels: 1, init_from: " +

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "tests/support/relative_diff.h"
 #include "vision/encoders/resnet.h"
 #include "vision/inference/conv_graph_runner.h"
 #include "vision/inference/lazy_conv_graph.h"
@@ -23,9 +24,7 @@ class ConvGraphSwitch {
 };
 
 // Largest difference relative to the largest value: the 1e-4 bound.
-double relative_diff(const torch::Tensor& a, const torch::Tensor& b) {
-  return (a - b).abs().max().item<double>() / b.abs().max().item<double>();
-}
+using testing::relative_diff;
 
 // Batch-norm statistics away from the identity, so folding changes every weight.
 void randomise_batch_norm(torch::nn::Module& model) {

@@ -3,12 +3,12 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "tests/support/relative_diff.h"
+
 namespace vedkit {
 namespace {
 
-double relative_diff(const torch::Tensor& a, const torch::Tensor& b) {
-  return (a - b).abs().max().item<double>() / b.abs().max().item<double>();
-}
+using testing::relative_diff;
 
 TEST(OnednnProducts, LinearMatchesTorchOnSlicesWithAndWithoutBiasAndGelu) {
   torch::InferenceMode inference;

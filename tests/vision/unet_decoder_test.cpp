@@ -10,7 +10,7 @@
 namespace vedkit {
 namespace {
 
-SegmentationModel model_from(const std::string& yaml) {
+SegmentationModel segmentation_model_from(const std::string& yaml) {
   auto config = Config::from_text(yaml, "model.yaml");
   return build_segmentation_model(config.section("model"));
 }
@@ -27,7 +27,7 @@ TEST(SegmentationModel, LogitsAtInputResolutionForEachEncoder) {
       "{type: resnet, depth: 50, width: 8, in_channels: 1}",
       "{type: vit, preset: tiny, depth: 4}"};
   for (const auto& encoder : encoders) {
-    auto model = model_from("model:\n  encoder: " + encoder +
+    auto model = segmentation_model_from("model:\n  encoder: " + encoder +
                             "\n  decoder: {channels: [64, 32, 16, 16, 8], num_classes: 5}\n");
     model->eval();
     torch::NoGradGuard no_grad;
@@ -37,7 +37,7 @@ TEST(SegmentationModel, LogitsAtInputResolutionForEachEncoder) {
 }
 
 TEST(SegmentationModel, FoldedChannelsLastInferenceMatchesEval) {
-  auto model = model_from(
+  auto model = segmentation_model_from(
       "model:\n  encoder: {type: resnet, depth: 18, width: 16}\n  decoder: {num_classes: 3}\n");
   {
     torch::NoGradGuard no_grad;
@@ -54,10 +54,10 @@ TEST(SegmentationModel, FoldedChannelsLastInferenceMatchesEval) {
 }
 
 TEST(SegmentationModel, WrongChannelCountIsAConfigError) {
-  EXPECT_THROW(model_from("model:\n  encoder: {type: resnet}\n  decoder: {channels: [8, 8], num_classes: 2}\n"),
+  EXPECT_THROW(segmentation_model_from("model:\n  encoder: {type: resnet}\n  decoder: {channels: [8, 8], num_classes: 2}\n"),
                ConfigError);
-  EXPECT_THROW(model_from("model:\n  encoder: {type: resnet}\n  decoder: {}\n"), ConfigError);
-  EXPECT_THROW(model_from("model:\n  encoder: {type: resnet}\n  decoder: {num_classes: 2}\n"
+  EXPECT_THROW(segmentation_model_from("model:\n  encoder: {type: resnet}\n  decoder: {}\n"), ConfigError);
+  EXPECT_THROW(segmentation_model_from("model:\n  encoder: {type: resnet}\n  decoder: {num_classes: 2}\n"
                           "  normalize: {mean: [0.5]}\n"),
                ConfigError);
 }
@@ -71,7 +71,7 @@ namespace {
 // Runs only where LibTorch has CUDA and a GPU (the device machine); CI has neither.
 TEST(SegmentationModel, FoldedModelMovesToCudaAndMatchesCpu) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
-  auto model = model_from(
+  auto model = segmentation_model_from(
       "model:\n  encoder: {type: resnet, depth: 18, width: 16}\n  decoder: {num_classes: 3}\n");
   model->prepare_for_inference();
   torch::InferenceMode inference;

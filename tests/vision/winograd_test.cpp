@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "tests/support/relative_diff.h"
+
 namespace vedkit {
 namespace {
 
@@ -18,9 +20,7 @@ torch::Tensor from_blocked(const torch::Tensor& x) {
   return x.permute({0, 1, 4, 2, 3}).reshape({x.size(0), x.size(1) * 8, x.size(2), x.size(3)});
 }
 
-double relative_diff(const torch::Tensor& a, const torch::Tensor& b) {
-  return (a - b).abs().max().item<double>() / b.abs().max().item<double>();
-}
+using testing::relative_diff;
 
 winograd::Weights transformed(const torch::Tensor& weight) {
   const int64_t strides[4] = {weight.stride(0), weight.stride(1), weight.stride(2),
