@@ -51,6 +51,7 @@ void write_contents(torch::serialize::OutputArchive& archive, const ModelFileCon
   archive.write("step", c10::IValue(state.step));
   archive.write("epoch", c10::IValue(state.epoch));
   archive.write("epoch_batches", c10::IValue(state.epoch_batches));
+  archive.write("world_size", c10::IValue(state.world_size));
   archive.write("best_metric", c10::IValue(state.best_metric));
   archive.write("best_metric_name", c10::IValue(state.best_metric_name));
   if (state.rng_state.defined()) archive.write("rng_state", state.rng_state, true);
@@ -120,6 +121,7 @@ void read_contents(torch::serialize::InputArchive& archive, const std::string& p
   archive.read("epoch", value);
   contents.train_state.epoch = value.toInt();
   if (archive.try_read("epoch_batches", value)) contents.train_state.epoch_batches = value.toInt();
+  if (archive.try_read("world_size", value)) contents.train_state.world_size = value.toInt();
   archive.read("best_metric", value);
   contents.train_state.best_metric = value.toDouble();
   archive.read("best_metric_name", value);

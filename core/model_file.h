@@ -21,6 +21,7 @@ struct TrainState {
   int64_t step = 0;
   int64_t epoch = 0;
   int64_t epoch_batches = 0;  // batches of epoch `epoch` run before an interrupt
+  int64_t world_size = 1;     // ranks the run trained with; steps count global batches
   double best_metric = std::nan("");
   std::string best_metric_name;
   torch::Tensor rng_state;  // CPU generator state; undefined when not saved

@@ -9,6 +9,7 @@
 #include <climits>
 #include <thread>
 
+#include "core/distributed.h"
 #include "core/error.h"
 
 namespace vedkit {
@@ -43,6 +44,11 @@ void use_all_cores() {
 }
 
 void use_threads(int64_t threads) {
+  // Ranks that a launcher started on this machine share its cores.
+  const int64_t ranks_here = launch_from_environment().local_world_size;
+  if (threads == 0 && ranks_here > 1) {
+    threads = std::max<int64_t>(1, std::thread::hardware_concurrency() / ranks_here);
+  }
   if (threads > 0) {
     hold_freed_memory();
     at::set_num_threads(static_cast<int>(threads));

@@ -24,7 +24,7 @@ c10::Device apply_runtime(const RuntimeOptions& options);
 // LibTorch starts with one thread on these machines; every app calls one of these (or
 // apply_runtime) first. All of them also call hold_freed_memory.
 void use_all_cores();
-void use_threads(int64_t threads);  // 0: every core
+void use_threads(int64_t threads);  // 0: every core, shared by the ranks launched on it
 
 // glibc's malloc gives blocks over its mmap threshold back to the kernel when freed, so every
 // forward pass faults its activations' pages in again; on these VMs that made the ViT-Ti

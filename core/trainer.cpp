@@ -11,8 +11,11 @@
 #include <filesystem>
 #include <iostream>
 #include <mutex>
+#include <optional>
 
+#include "core/distributed.h"
 #include "core/error.h"
+#include "core/gradient_reducer.h"
 #include "core/interrupt.h"
 #include "core/metrics_log.h"
 #include "core/precision.h"
@@ -46,6 +49,7 @@ TrainerOptions read_trainer_options(ConfigSection train) {
   options.out_dir = train.get_string("out_dir", options.out_dir);
   options.log_file = train.get_string("log_file", options.log_file);
   options.preview = train.get_bool("preview", options.preview);
+  options.distributed = read_distributed_options(train.section("distributed"));
   return options;
 }
 
@@ -100,6 +104,35 @@ bool data_differ(const std::string& saved_yaml, const std::string& current_yaml)
   return YAML::Dump(saved["data"]) != YAML::Dump(current["data"]);
 }
 
+// Every rank starts from rank 0's weights and buffers, as DistributedDataParallel does.
+void broadcast_from_rank_0(torch::nn::Module& model, RankGroup& group) {
+  torch::NoGradGuard no_grad;
+  std::vector<at::Tensor> tensors;
+  for (const auto& p : model.parameters()) tensors.push_back(p);
+  for (const auto& b : model.buffers()) tensors.push_back(b);
+  if (!tensors.empty()) group.broadcast(tensors);
+}
+
+// The step's loss averaged over the ranks, and whether any rank was interrupted.
+std::pair<double, bool> agree_on_step(double loss, bool interrupted, RankGroup* group) {
+  if (group == nullptr) return {loss, interrupted};
+  std::vector<at::Tensor> values{at::tensor({loss, interrupted ? 1.0 : 0.0}, at::kDouble)};
+  group->all_reduce_sum(values);
+  const auto* sums = values[0].data_ptr<double>();
+  return {sums[0] / static_cast<double>(group->size()), sums[1] > 0};
+}
+
+// Each logged scalar averaged over the ranks.
+void average_logs(std::map<std::string, double>& logs, RankGroup* group) {
+  if (group == nullptr || logs.empty()) return;
+  std::vector<double> values;
+  for (const auto& [key, value] : logs) values.push_back(value);
+  std::vector<at::Tensor> sums{at::tensor(values, at::kDouble)};
+  group->all_reduce_sum(sums);
+  size_t i = 0;
+  for (auto& [key, value] : logs) value = sums[0][i++].item<double>() / static_cast<double>(group->size());
+}
+
 }  // namespace
 
 TrainResult train(TrainingTask& task, const TrainerOptions& options, const std::string& config_yaml,
@@ -108,7 +141,11 @@ TrainResult train(TrainingTask& task, const TrainerOptions& options, const std::
   const auto parameters = model.parameters();
   const auto device = parameters.empty() ? c10::kCPU : parameters.front().device().type();
   auto optimizer = make_optimizer(options, group_parameters(options, model));
-  std::filesystem::create_directories(options.out_dir);
+  RankGroup* group = current_group();
+  // Only rank 0 writes model files, logs and previews, and says what happens.
+  const bool writes = group == nullptr || group->rank() == 0;
+  quiet = quiet || !writes;
+  if (writes) std::filesystem::create_directories(options.out_dir);
   TrainResult result;
   result.last_path = (std::filesystem::path(options.out_dir) / "last.vdk").string();
   result.best_path = (std::filesystem::path(options.out_dir) / "best.vdk").string();
@@ -127,6 +164,17 @@ TrainResult train(TrainingTask& task, const TrainerOptions& options, const std::
     file.load_weights(model);
     file.load_optimizer(*optimizer);
     state = file.contents().train_state;
+    // Steps count global batches: at another world size, as many samples make other counts.
+    const int64_t world_size = group == nullptr ? 1 : group->size();
+    const int64_t saved_world_size = std::max<int64_t>(1, state.world_size);
+    if (saved_world_size != world_size) {
+      state.step = state.step * saved_world_size / world_size;
+      state.epoch_batches = state.epoch_batches * saved_world_size / world_size;
+      if (!quiet) {
+        std::cout << resume_from << " was trained on " << saved_world_size << " rank(s), this run has "
+                  << world_size << ": its step and batch counts are scaled to match\n";
+      }
+    }
     if (state.rng_state.defined()) {
       auto generator = at::detail::getDefaultCPUGenerator();  // a handle to the global one
       std::lock_guard<std::mutex> lock(generator.mutex());
@@ -150,11 +198,19 @@ TrainResult train(TrainingTask& task, const TrainerOptions& options, const std::
   const int64_t batches = task.batches_per_epoch();
   const int64_t total_steps = batches * options.epochs;
   const auto warmup_steps = static_cast<int64_t>(options.warmup_epochs * batches);
-  MetricsLog log((std::filesystem::path(options.out_dir) / options.log_file).string());
+  std::optional<MetricsLog> log;
+  if (writes) log.emplace((std::filesystem::path(options.out_dir) / options.log_file).string());
+  state.world_size = group == nullptr ? 1 : group->size();
   auto save = [&](const std::string& path) {
+    if (!writes) return;
     state.rng_state = at::detail::getDefaultCPUGenerator().get_state();
     write_model_file(path, model, contents, optimizer.get());
   };
+  std::unique_ptr<GradientReducer> reducer;
+  if (group != nullptr) {
+    broadcast_from_rank_0(model, *group);
+    reducer = std::make_unique<GradientReducer>(model.parameters(), *group, group->options().bucket_mb);
+  }
 
   install_interrupt_handler();
   for (int64_t epoch = state.epoch; epoch < options.epochs; ++epoch) {
@@ -167,6 +223,7 @@ TrainResult train(TrainingTask& task, const TrainerOptions& options, const std::
     double loss_sum = 0;
     int64_t batches_run = 0;
     std::map<std::string, double> logs;
+    bool stop = false;
     for (int64_t batch = first_batch; batch < batches; ++batch) {
       const double lr = scheduled_lr(options, state.step, total_steps, warmup_steps);
       auto& groups = optimizer->param_groups();
@@ -178,29 +235,34 @@ TrainResult train(TrainingTask& task, const TrainerOptions& options, const std::
         MixedPrecisionScope mixed_precision(options.precision, device);
         loss = task.train_step(logs);
       }
-      if (!std::isfinite(loss.item<double>())) {
-        throw Error("training diverged (loss is " + std::to_string(loss.item<double>()) +
-                    ") at step " + std::to_string(state.step) + "; lower train.lr; " +
-                    result.last_path + " keeps the last good epoch");
+      const auto [step_loss, interrupted] = agree_on_step(loss.item<double>(), interrupt_requested(), group);
+      if (!std::isfinite(step_loss)) {
+        throw Error("training diverged (loss is " + std::to_string(step_loss) + ") at step " +
+                    std::to_string(state.step) + "; lower train.lr; " + result.last_path +
+                    " keeps the last good epoch");
       }
       loss.backward();
+      if (reducer) reducer->finish_backward();
       if (options.grad_clip > 0) torch::nn::utils::clip_grad_norm_(model.parameters(), options.grad_clip);
       optimizer->step();
       ++state.step;
       state.epoch_batches = batch + 1;
       ++batches_run;
-      loss_sum += loss.item<double>();
+      loss_sum += step_loss;
       char status[64];
       std::snprintf(status, sizeof status, "loss %.4f lr %.2e", loss_sum / batches_run, lr);
       progress.advance(1, status);
-      if (interrupt_requested()) break;
+      if (interrupted) {  // on any rank: all of them stop here
+        stop = true;
+        break;
+      }
       if (options.checkpoint_every > 0 && state.step % options.checkpoint_every == 0 &&
           batch + 1 < batches) {
         save(result.last_path);  // the epoch's end writes it anyway
       }
     }
     progress.finish();
-    if (interrupt_requested()) {
+    if (stop) {
       save(result.last_path);
       result.interrupted = true;
       if (!quiet) std::cout << "interrupted: saved " << result.last_path << " (resume with --resume)\n";
@@ -209,6 +271,7 @@ TrainResult train(TrainingTask& task, const TrainerOptions& options, const std::
     }
 
     model.eval();
+    average_logs(logs, group);
     std::vector<std::pair<std::string, double>> record = {
         {"epoch", epoch + 1}, {"step", state.step}, {"train_loss", loss_sum / batches_run}};
     for (const auto& [key, value] : logs) record.emplace_back(key, value);
@@ -217,7 +280,7 @@ TrainResult train(TrainingTask& task, const TrainerOptions& options, const std::
       record.emplace_back(key, value);
       if (key == task.best_metric()) metric = value;
     }
-    log.write(record);
+    if (log) log->write(record);
     state.epoch = epoch + 1;
     state.epoch_batches = 0;
     if (improved(metric, state.best_metric, task.higher_is_better())) {
@@ -225,7 +288,7 @@ TrainResult train(TrainingTask& task, const TrainerOptions& options, const std::
       save(result.best_path);
     }
     save(result.last_path);
-    if (options.preview) {
+    if (options.preview && writes) {
       task.save_preview((std::filesystem::path(options.out_dir) / ("preview_epoch" + std::to_string(epoch + 1))).string());
     }
     if (!quiet) {

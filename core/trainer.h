@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/distributed.h"
 #include "core/model_file.h"
 
 namespace vedkit {
@@ -54,6 +55,7 @@ struct TrainerOptions {
   std::string out_dir = "runs/train";
   std::string log_file = "metrics.csv";
   bool preview = true;
+  DistributedOptions distributed;  // train.distributed: used where a launcher started ranks
 };
 
 TrainerOptions read_trainer_options(ConfigSection train);

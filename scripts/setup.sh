@@ -13,6 +13,7 @@ packages=(
   libtorch-dev libopenblas0-openmp            # LibTorch; OpenBLAS makes its GEMMs ~15x faster
   libxnnpack-dev libpthreadpool-dev           # XNNPACK's packed float32 products for inference
   libdnnl-dev                                 # oneDNN's headers: whole conv networks at inference
+  libgloo-dev                                 # Gloo's headers, for c10d's distributed training
   libopencv-dev libboost-program-options-dev libyaml-cpp-dev zlib1g-dev libjpeg-dev
   nlohmann-json3-dev                          # COCO captions JSON
 )

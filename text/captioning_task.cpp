@@ -2,6 +2,10 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <cstdio>
+
+#include "core/distributed.h"
 #include "text/caption_step_model.h"
 #include "text/metrics/caption_scores.h"
 
@@ -57,13 +61,15 @@ at::Tensor CaptioningTask::train_step(std::map<std::string, double>& logs) {
   const auto inputs = tokens.narrow(1, 0, tokens.size(1) - 1);
   const auto targets = tokens.narrow(1, 1, tokens.size(1) - 1);
   const auto logits = model_->forward(batch.images.to(device_), inputs);  // [B, T, vocab]
+  double tokens_counted = 0;
   {
     torch::NoGradGuard no_grad;
     const auto counted = targets != tokenizer_->pad_id();
-    logs["token_accuracy"] = ((logits.argmax(-1) == targets) & counted).sum().item<double>() /
-                             counted.sum().item<double>();
+    tokens_counted = counted.sum().item<double>();
+    logs["token_accuracy"] =
+        ((logits.argmax(-1) == targets) & counted).sum().item<double>() / tokens_counted;
   }
-  return caption_loss(logits, targets, label_smoothing_);
+  return caption_loss(logits, targets, label_smoothing_) * mean_share(tokens_counted);
 }
 
 std::vector<std::string> CaptioningTask::greedy_captions(const at::Tensor& memory) {
@@ -76,24 +82,99 @@ std::vector<std::string> CaptioningTask::greedy_captions(const at::Tensor& memor
   return captions;
 }
 
+namespace {
+
+// A validation batch's captions, references and summed loss, and what carries them between
+// ranks: length-prefixed strings, so any caption text survives.
+struct ScoredBatch {
+  int64_t index = 0;
+  double loss_sum = 0;
+  std::vector<std::string> generated;
+  std::vector<std::vector<std::string>> references;
+};
+
+void put(std::string& out, const std::string& text) {
+  out += std::to_string(text.size()) + ":" + text;
+}
+
+std::string take(const std::string& in, size_t& at) {
+  const size_t colon = in.find(':', at);
+  const size_t length = std::stoull(in.substr(at, colon - at));
+  at = colon + 1 + length;
+  return in.substr(colon + 1, length);
+}
+
+std::string encode(const std::vector<ScoredBatch>& batches) {
+  std::string out;
+  for (const auto& batch : batches) {
+    char loss[32];
+    std::snprintf(loss, sizeof loss, "%a", batch.loss_sum);
+    put(out, std::to_string(batch.index));
+    put(out, loss);
+    put(out, std::to_string(batch.generated.size()));
+    for (size_t i = 0; i < batch.generated.size(); ++i) {
+      put(out, batch.generated[i]);
+      put(out, std::to_string(batch.references[i].size()));
+      for (const auto& reference : batch.references[i]) put(out, reference);
+    }
+  }
+  return out;
+}
+
+void decode(const std::string& in, std::vector<ScoredBatch>& batches) {
+  for (size_t at = 0; at < in.size();) {
+    ScoredBatch batch;
+    batch.index = std::stoll(take(in, at));
+    batch.loss_sum = std::strtod(take(in, at).c_str(), nullptr);
+    const size_t count = std::stoull(take(in, at));
+    for (size_t i = 0; i < count; ++i) {
+      batch.generated.push_back(take(in, at));
+      batch.references.emplace_back(std::stoull(take(in, at)));
+      for (auto& reference : batch.references.back()) reference = take(in, at);
+    }
+    batches.push_back(std::move(batch));
+  }
+}
+
+// Every rank's batches, in batch order: the captions a single process would have.
+std::vector<ScoredBatch> gathered(std::vector<ScoredBatch> mine, RankGroup* group) {
+  if (group == nullptr) return mine;
+  std::vector<ScoredBatch> all;
+  for (const auto& part : group->all_gather(encode(mine))) decode(part, all);
+  std::sort(all.begin(), all.end(),
+            [](const ScoredBatch& a, const ScoredBatch& b) { return a.index < b.index; });
+  return all;
+}
+
+}  // namespace
+
 std::vector<std::pair<std::string, double>> CaptioningTask::validate() {
   torch::NoGradGuard no_grad;
   const auto max_length = model_->decoder()->options().max_length();
-  std::vector<std::string> generated;
-  std::vector<std::vector<std::string>> references;
-  double loss_sum = 0;
-  for (int64_t i = 0; i < data_.val_batches(); ++i) {
+  // Each rank captions its share of the batches; the captions are gathered on every rank.
+  std::vector<ScoredBatch> scored;
+  for (const int64_t i : current_shard().val_batches(data_.val_batches())) {
     auto batch = data_.val_batch(i);
     const auto memory = model_->encode(batch.images.to(device_));
     std::vector<std::string> firsts;
     for (const auto& captions : batch.references) firsts.push_back(captions.front());
     const auto tokens = caption_token_batch(*tokenizer_, firsts, max_length).to(device_);
     const auto logits = model_->decoder()->forward(tokens.narrow(1, 0, tokens.size(1) - 1), memory);
-    loss_sum += caption_loss(logits, tokens.narrow(1, 1, tokens.size(1) - 1), label_smoothing_)
-                    .item<double>() *
-                memory.size(0);
-    const auto captions = greedy_captions(memory);
-    generated.insert(generated.end(), captions.begin(), captions.end());
+    ScoredBatch result;
+    result.index = i;
+    result.loss_sum =
+        caption_loss(logits, tokens.narrow(1, 1, tokens.size(1) - 1), label_smoothing_).item<double>() *
+        static_cast<double>(memory.size(0));
+    result.generated = greedy_captions(memory);
+    result.references = std::move(batch.references);
+    scored.push_back(std::move(result));
+  }
+  std::vector<std::string> generated;
+  std::vector<std::vector<std::string>> references;
+  double loss_sum = 0;
+  for (auto& batch : gathered(std::move(scored), current_group())) {
+    loss_sum += batch.loss_sum;
+    generated.insert(generated.end(), batch.generated.begin(), batch.generated.end());
     references.insert(references.end(), std::make_move_iterator(batch.references.begin()),
                       std::make_move_iterator(batch.references.end()));
   }

@@ -7,6 +7,7 @@
 #include <numeric>
 #include <set>
 
+#include "core/distributed.h"
 #include "core/error.h"
 #include "datasets/autoencoder/image_tensor_set.h"
 #include "datasets/captions/caption_lists.h"
@@ -102,7 +103,9 @@ CaptionImageData::Split CaptionImageData::load(const std::vector<CaptionedImage>
   return out;
 }
 
-int64_t CaptionImageData::train_batches() const { return train_size() / options_.batch_size; }
+int64_t CaptionImageData::train_batches() const {
+  return current_shard().train_batches(train_size(), options_.batch_size);
+}
 
 void CaptionImageData::start_epoch(int64_t epoch, int64_t first_batch) {
   epoch_ = epoch;
@@ -119,7 +122,8 @@ void CaptionImageData::start_epoch(int64_t epoch, int64_t first_batch) {
 
 CaptionTrainBatch CaptionImageData::next_train_batch() {
   if (order_.empty()) start_epoch(epoch_, 0);
-  const auto first = order_.begin() + (next_++ % train_batches()) * options_.batch_size;
+  const auto first = order_.begin() +
+                     current_shard().position(next_++ % train_batches(), 0, options_.batch_size);
   const std::vector<int64_t> index(first, first + options_.batch_size);
   CaptionTrainBatch batch;
   batch.images =

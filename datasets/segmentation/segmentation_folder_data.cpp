@@ -10,6 +10,7 @@
 #include <numeric>
 #include <tuple>
 
+#include "core/distributed.h"
 #include "core/error.h"
 #include "vision/io/image_io.h"
 #include "vision/io/overlay.h"
@@ -190,7 +191,7 @@ SegmentationFolderData::SegmentationFolderData(const SegmentationDataOptions& op
 SegmentationFolderData::~SegmentationFolderData() = default;
 
 int64_t SegmentationFolderData::train_batches() const {
-  return std::max<int64_t>(1, train_size() / options_.batch_size);
+  return std::max<int64_t>(1, current_shard().train_batches(train_size(), options_.batch_size));
 }
 
 void SegmentationFolderData::start_epoch(int64_t epoch, int64_t first_batch) {
@@ -201,15 +202,21 @@ void SegmentationFolderData::start_epoch(int64_t epoch, int64_t first_batch) {
   std::iota(order_.begin(), order_.end(), 0);
   for (int64_t i = train_size() - 1; i > 0; --i) std::swap(order_[i], order_[rng.below(i + 1)]);
   loader_.reset();
+  // A sample's augmentation comes from the seed, the epoch and its place in the epoch's
+  // order: the same whichever rank draws it, at any world size.
+  const uint64_t epoch_seed = derive_seed(options_.seed ^ 0xA5A5, epoch);
   loader_ = std::make_unique<ParallelLoader<SegmentationBatch>>(
       train_batches() - first_batch,
-      [this, epoch, first_batch](int64_t loaded) {
+      [this, epoch_seed, first_batch, shard = current_shard()](int64_t loaded) {
         const int64_t batch = first_batch + loaded;
         std::vector<int64_t> indices;
+        std::vector<uint64_t> seeds;
         for (int64_t i = 0; i < options_.batch_size; ++i) {
-          indices.push_back(order_[(batch * options_.batch_size + i) % train_size()]);
+          const int64_t position = shard.position(batch, i, options_.batch_size);
+          indices.push_back(order_[position % train_size()]);
+          seeds.push_back(derive_seed(epoch_seed, static_cast<uint64_t>(position)));
         }
-        return make_batch(train_, indices, derive_seed(options_.seed ^ 0xA5A5, epoch * 100003 + batch), true);
+        return make_batch(train_, indices, seeds);
       },
       options_.workers, 2 * options_.workers);
 }
@@ -233,18 +240,21 @@ SegmentationBatch SegmentationFolderData::val_batch(int64_t index) {
   for (int64_t i = index * per_batch; i < std::min(val_size(), (index + 1) * per_batch); ++i) {
     indices.push_back(i);
   }
-  return make_batch(val_, indices, 0, false);
+  return make_batch(val_, indices, {});
 }
 
 SegmentationBatch SegmentationFolderData::make_batch(const std::vector<DecodedPair>& pairs,
                                                      const std::vector<int64_t>& indices,
-                                                     uint64_t seed, bool augment) const {
-  SplitMix64 rng(seed);
+                                                     const std::vector<uint64_t>& seeds) const {
   std::vector<at::Tensor> images, masks;
-  for (int64_t index : indices) {
+  for (size_t k = 0; k < indices.size(); ++k) {
+    const int64_t index = indices[k];
     cv::Mat image = pairs[index].image.clone();
     cv::Mat mask = pairs[index].mask.clone();
-    if (augment) augment_pair(image, mask, options_.augment, rng);
+    if (!seeds.empty()) {
+      SplitMix64 rng(seeds[k]);
+      augment_pair(image, mask, options_.augment, rng);
+    }
     images.push_back(image_to_tensor(image, in_channels_));
     cv::Mat as_int;
     mask.convertTo(as_int, CV_32S);

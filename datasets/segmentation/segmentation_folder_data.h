@@ -65,9 +65,10 @@ class SegmentationFolderData : public SegmentationData {
   int64_t val_size() const { return static_cast<int64_t>(val_.size()); }
 
  private:
+  // Augmented when seeds are given, one per sample.
   SegmentationBatch make_batch(const std::vector<DecodedPair>& pairs,
-                               const std::vector<int64_t>& indices, uint64_t seed,
-                               bool augment) const;
+                               const std::vector<int64_t>& indices,
+                               const std::vector<uint64_t>& seeds) const;
 
   SegmentationDataOptions options_;
   int64_t num_classes_;

@@ -2,7 +2,6 @@
 // with SIGKILL (the OOM killer, a preempted node, a power cut) at random moments, training must
 // leave a file that loads and resumes to where an uninterrupted run ends; a disk that fills
 // while a model file is written must give one clear line and leave the earlier file intact.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -15,6 +14,7 @@
 #include <thread>
 
 #include "core/model_file.h"
+#include "tests/support/child_process.h"
 #include "tests/support/run_command.h"
 #include "tests/support/temp_dir.h"
 #include "vision/segmentation/segmentation_model.h"
@@ -40,20 +40,9 @@ std::string tiny_config(const std::string& out_dir) {
 
 // Starts vedkit-train with these arguments, its output to log; returns its process id.
 pid_t start_training(const std::vector<std::string>& arguments, const std::string& log) {
-  std::vector<std::string> argv_strings = {app("vedkit-train")};
-  argv_strings.insert(argv_strings.end(), arguments.begin(), arguments.end());
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const int out = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    dup2(out, STDOUT_FILENO);
-    dup2(out, STDERR_FILENO);
-    std::vector<char*> argv;
-    for (auto& s : argv_strings) argv.push_back(s.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  return pid;
+  std::vector<std::string> argv = {app("vedkit-train")};
+  argv.insert(argv.end(), arguments.begin(), arguments.end());
+  return testing::start_process(argv, log);
 }
 
 // Every parameter and buffer of the segmentation model in a file, by name.

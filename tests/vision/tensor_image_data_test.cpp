@@ -29,6 +29,8 @@ TEST(TensorImageData, ShiftMovesEachTrainingImageByAnOffsetWithinRange) {
   const auto original = image[0].to(torch::kFloat).div(255);
   std::set<std::pair<int64_t, int64_t>> seen;
   for (int draw = 0; draw < 80; ++draw) {
+    // A sample's draws follow the seed, the epoch and its place in the epoch's order.
+    data.start_epoch(draw, 0);
     const auto batch = data.next_train_batch();
     ASSERT_EQ(batch.sizes(), (torch::IntArrayRef{1, 1, 8, 8}));
     bool matched = false;

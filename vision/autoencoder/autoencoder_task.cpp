@@ -3,6 +3,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
+#include "core/distributed.h"
 #include "vision/autoencoder/corruption.h"
 #include "vision/metrics/image_quality.h"
 
@@ -43,7 +44,8 @@ std::vector<std::pair<std::string, double>> AutoencoderTask::validate() {
   torch::NoGradGuard no_grad;
   double loss_sum = 0, psnr_sum = 0, ssim_sum = 0;
   int64_t images_seen = 0;
-  for (int64_t i = 0; i < data_.val_batches(); ++i) {
+  // Each rank scores its share of the batches; the sums are summed over the ranks.
+  for (const int64_t i : current_shard().val_batches(data_.val_batches())) {
     const auto images = data_.val_batch(i).to(device_);
     CorruptedInput input;
     const auto out = run(images, at::make_generator<at::CPUGeneratorImpl>(seed_ + i), input);
@@ -53,6 +55,13 @@ std::vector<std::pair<std::string, double>> AutoencoderTask::validate() {
     psnr_sum += psnr(shown, wanted, 1.0).sum().item<double>();
     ssim_sum += ssim(shown, wanted, 1.0).sum().item<double>();
     images_seen += images.size(0);
+  }
+  if (RankGroup* group = current_group()) {
+    std::vector<at::Tensor> sums{at::tensor({loss_sum, psnr_sum, ssim_sum, static_cast<double>(images_seen)}, at::kDouble)};
+    group->all_reduce_sum(sums);
+    const auto* total = sums[0].data_ptr<double>();
+    loss_sum = total[0], psnr_sum = total[1], ssim_sum = total[2];
+    images_seen = static_cast<int64_t>(total[3]);
   }
   const double n = std::max<int64_t>(1, images_seen);
   return {{"val_loss", loss_sum / n}, {"PSNR", psnr_sum / n}, {"SSIM", ssim_sum / n}};

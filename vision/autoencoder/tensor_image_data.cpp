@@ -5,21 +5,22 @@
 
 #include <cmath>
 
+#include "core/distributed.h"
+
 namespace vedkit {
 namespace {
 
-// Each image of [B, C, H, W] moved by its own random offset in [-shift, shift] on both axes.
-at::Tensor shift_at_random(const at::Tensor& batch, int64_t shift) {
-  const int64_t height = batch.size(2), width = batch.size(3);
-  const auto padded = at::replication_pad2d(batch, {shift, shift, shift, shift});
-  const auto offsets = torch::randint(0, 2 * shift + 1, {batch.size(0), 2}, torch::kLong);
-  const auto* offset = offsets.data_ptr<int64_t>();
-  auto shifted = torch::empty_like(batch);
-  for (int64_t i = 0; i < batch.size(0); ++i) {
-    const auto window = padded[i].narrow(1, offset[2 * i], height);
-    shifted[i].copy_(window.narrow(2, offset[2 * i + 1], width));
-  }
-  return shifted;
+// An image [C, H, W] flipped and moved by a random offset in [-shift, shift] on both axes,
+// as generator draws.
+at::Tensor augment_image(at::Tensor image, const TrainingAugmentation& augmentation,
+                         at::Generator generator) {
+  if (augmentation.flip && torch::rand({1}, generator).item<double>() < 0.5) image = image.flip(2);
+  const int64_t shift = augmentation.shift;
+  if (shift == 0) return image;
+  const int64_t height = image.size(1), width = image.size(2);
+  const auto padded = at::replication_pad2d(image.unsqueeze(0), {shift, shift, shift, shift})[0];
+  const auto offsets = torch::randint(0, 2 * shift + 1, {2}, generator, torch::kLong);
+  return padded.narrow(1, offsets[0].item<int64_t>(), height).narrow(2, offsets[1].item<int64_t>(), width);
 }
 
 }  // namespace
@@ -34,7 +35,9 @@ TensorImageData::TensorImageData(at::Tensor train, at::Tensor val, int64_t batch
       seed_(seed),
       preview_(std::move(preview)) {}
 
-int64_t TensorImageData::train_batches() const { return train_.size(0) / batch_size_; }
+int64_t TensorImageData::train_batches() const {
+  return current_shard().train_batches(train_.size(0), batch_size_);
+}
 
 void TensorImageData::start_epoch(int64_t epoch, int64_t first_batch) {
   epoch_ = epoch;
@@ -45,13 +48,19 @@ void TensorImageData::start_epoch(int64_t epoch, int64_t first_batch) {
 
 at::Tensor TensorImageData::next_train_batch() {
   if (!order_.defined()) start_epoch(epoch_, 0);
-  const auto index = order_.narrow(0, (next_++ % train_batches()) * batch_size_, batch_size_);
+  const DataShard shard = current_shard();
+  const int64_t first = shard.position(next_++ % train_batches(), 0, batch_size_);
+  const auto index = order_.narrow(0, first, batch_size_);
   auto batch = train_.index_select(0, index).to(torch::kFloat).div_(255);
-  if (augmentation_.flip) {
-    const auto flipped = torch::rand({batch.size(0)}) < 0.5;
-    batch.index_put_({flipped}, batch.index({flipped}).flip(3));
+  if (augmentation_.flip || augmentation_.shift > 0) {
+    // A sample's draws come from the seed, the epoch and its place in the epoch's order: the
+    // same whichever rank draws it, at any world size.
+    for (int64_t i = 0; i < batch_size_; ++i) {
+      auto generator = at::make_generator<at::CPUGeneratorImpl>(
+          (seed_ * 1000003 + epoch_) * 1000003 + static_cast<uint64_t>(first + i));
+      batch[i].copy_(augment_image(batch[i], augmentation_, generator));
+    }
   }
-  if (augmentation_.shift > 0) batch = shift_at_random(batch, augmentation_.shift);
   return batch;
 }
 

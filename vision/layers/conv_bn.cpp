@@ -1,10 +1,17 @@
 #include "vision/layers/conv_bn.h"
 
+#include "vision/layers/sync_batch_norm.h"
+
 namespace vedkit {
 
 torch::Tensor conv_bn(const torch::Tensor& x, torch::nn::Conv2d& conv, torch::nn::BatchNorm2d& bn,
                       bool folded) {
-  return folded ? conv->forward(x) : bn->forward(conv->forward(x));
+  if (folded) return conv->forward(x);
+  RankGroup* group = current_group();
+  if (bn->is_training() && group != nullptr && group->options().sync_batchnorm) {
+    return sync_batch_norm(conv->forward(x), *bn, *group);
+  }
+  return bn->forward(conv->forward(x));
 }
 
 void fold_conv_bn(torch::nn::Conv2d& conv, torch::nn::BatchNorm2d& bn) {

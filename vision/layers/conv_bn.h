@@ -6,7 +6,8 @@
 namespace vedkit {
 
 // A convolution followed by its batch-norm; once folded, the convolution carries the
-// batch-norm's scale and shift and the batch-norm is skipped.
+// batch-norm's scale and shift and the batch-norm is skipped. In training, in a group whose
+// options ask for it, the batch-norm's statistics are synchronised over the ranks.
 torch::Tensor conv_bn(const torch::Tensor& x, torch::nn::Conv2d& conv, torch::nn::BatchNorm2d& bn,
                       bool folded);
 

@@ -1,5 +1,8 @@
 #include "vision/segmentation/segmentation_task.h"
 
+#include <algorithm>
+
+#include "core/distributed.h"
 #include "vision/metrics/confusion_matrix.h"
 
 namespace vedkit {
@@ -13,14 +16,25 @@ SegmentationTask::SegmentationTask(SegmentationModel model, SegmentationData& da
 at::Tensor SegmentationTask::train_step(std::map<std::string, double>&) {
   const auto batch = data_.next_train_batch();
   const auto logits = model_->forward(batch.images.to(device_));
-  return segmentation_loss(logits, batch.masks.to(device_), loss_);
+  const auto masks = batch.masks.to(device_);
+  auto loss = segmentation_loss(logits, masks, loss_);
+  // Means over labelled pixels become the mean over every rank's (dice and region terms are
+  // per batch, as in PyTorch's DDP).
+  const bool pixel_means = std::all_of(loss_.terms.begin(), loss_.terms.end(), [](const auto& term) {
+    return (term.type == "cross_entropy" && term.class_weights.empty()) || term.type == "focal";
+  });
+  if (pixel_means && current_group() != nullptr) {
+    loss = loss * mean_share((masks != loss_.ignore_index).sum().item<double>());
+  }
+  return loss;
 }
 
 std::vector<std::pair<std::string, double>> SegmentationTask::validate() {
   torch::NoGradGuard no_grad;
   ConfusionMatrix confusion(model_->num_classes(), loss_.ignore_index);
   double loss_sum = 0;
-  for (int64_t i = 0; i < data_.val_batches(); ++i) {
+  // Each rank scores its share of the batches; the counts are summed over the ranks.
+  for (const int64_t i : current_shard().val_batches(data_.val_batches())) {
     const auto batch = data_.val_batch(i);
     const auto masks = batch.masks.to(device_);
     const auto probabilities = predict_probabilities(*model_, batch.images.to(device_));
@@ -28,6 +42,11 @@ std::vector<std::pair<std::string, double>> SegmentationTask::validate() {
                                   at::Reduction::Mean, loss_.ignore_index)
                     .item<double>();
     confusion.add(probabilities.argmax(1), masks);
+  }
+  if (RankGroup* group = current_group()) {
+    std::vector<at::Tensor> sums{confusion.counts(), at::tensor({loss_sum}, at::kDouble)};
+    group->all_reduce_sum(sums);
+    loss_sum = sums[1].item<double>();
   }
   const auto scores = confusion.scores();
   const double batches = std::max<int64_t>(1, data_.val_batches());
