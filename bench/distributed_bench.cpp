@@ -3,8 +3,9 @@
 // rank with cores / N threads and its own batch:
 //   bench-distributed --ranks 2 --batch 8 --size 128 --steps 10
 // Rank 0 prints one line: step_ms backward_ms exposed_allreduce_ms full_allreduce_ms grad_mib
-// buckets. exposed: what finish_backward waited for the bucketed all-reduces after backward
+// buckets peak_mib (rank 0's resident peak). exposed: what finish_backward waited for the bucketed all-reduces after backward
 // (the part backward did not hide); full: all gradients all-reduced at once, after backward.
+#include <sys/resource.h>
 #include <torch/torch.h>
 
 #include <chrono>
@@ -19,6 +20,12 @@
 namespace po = boost::program_options;
 
 namespace {
+
+double peak_mib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024;  // KiB on Linux
+}
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -94,7 +101,8 @@ int main(int argc, char** argv) {
     if (rank == 0) {
       std::cout << 1000 * step_s / steps << " " << 1000 * backward_s / steps << " "
                 << 1000 * exposed_s / steps << " " << 1000 * full_s << " "
-                << grad_bytes / (1 << 20) << " " << (reducer ? reducer->buckets() : 0) << "\n";
+                << grad_bytes / (1 << 20) << " " << (reducer ? reducer->buckets() : 0) << " "
+                << peak_mib() << "\n";
     }
     return 0;
   });

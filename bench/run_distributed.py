@@ -40,13 +40,14 @@ def main():
     print()
     print("| ranks | vedkit step ms | DDP step ms | vedkit img/s | DDP img/s | vedkit backward ms | "
           "DDP backward ms (with its all-reduces) | vedkit all-reduce exposed ms | "
-          "all-reduce of every gradient at once ms (vedkit / PyTorch) | buckets |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "all-reduce of every gradient at once ms (vedkit / PyTorch) | buckets | "
+          "rank 0 peak MiB (vedkit / PyTorch) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for ranks, ours, theirs in rows:
         images = int(ranks) * int(args.batch)
         print(f"| {ranks} | {ours[0]:.0f} | {theirs[0]:.0f} | {1000 * images / ours[0]:.1f} | "
               f"{1000 * images / theirs[0]:.1f} | {ours[1]:.0f} | {theirs[1]:.0f} | {ours[2]:.0f} | "
-              f"{ours[3]:.0f} / {theirs[2]:.0f} | {int(ours[5])} |")
+              f"{ours[3]:.0f} / {theirs[2]:.0f} | {int(ours[5])} | {ours[6]:.0f} / {theirs[3]:.0f} |")
     one, two = rows
     ours_cost, theirs_cost = two[1][0] - one[1][0], two[2][0] - one[2][0]
     print()

@@ -1,8 +1,10 @@
 """The peer of bench-distributed: the same U-Net's training steps (cross-entropy, backward,
 AdamW) under PyTorch's DistributedDataParallel, Gloo on 127.0.0.1, each rank with cores / ranks
-threads. Prints, from rank 0: step_ms backward_ms full_allreduce_ms (every gradient at once)."""
+threads. Prints, from rank 0: step_ms backward_ms full_allreduce_ms (every gradient at once)
+peak_mib (rank 0's resident peak)."""
 import argparse
 import os
+import resource
 import time
 
 import torch
@@ -47,7 +49,9 @@ def rank_main(rank, args, port):
             full_s += (time.perf_counter() - began) / 5
         dist.destroy_process_group()
     if rank == 0:
-        print(1000 * step_s / args.steps, 1000 * backward_s / args.steps, 1000 * full_s, flush=True)
+        peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(1000 * step_s / args.steps, 1000 * backward_s / args.steps, 1000 * full_s, peak_mib,
+              flush=True)
 
 
 def main():
