@@ -23,6 +23,7 @@ if [ "$mode" != --segment-only ]; then
     dataset-fashion-mnist opencv-doc          # real data: Fashion-MNIST IDX files, OpenCV samples
     python3-torch python3-torchvision         # the PyTorch peers of the parity tests and benches
     python3-skimage python3-nltk              # reference PSNR/SSIM and BLEU for the metric tests
+    python3-sklearn                           # reference AUROC
   )
 fi
 missing=()
