@@ -1,12 +1,16 @@
 // vedkit-eval --model FILE --data SCENES_ROOT [--split test] | --images DIR --masks DIR
 // Segmentation: per-class IoU, Dice and accuracy, then aAcc, mIoU, mDice, mAcc, and a JSON line.
 // Autoencoder (--images DIR, --fashion-mnist SPLIT or --held-out): mean MSE, PSNR and SSIM, and a
-// JSON line.
+// JSON line; with --normal DIR --anomalous DIR, image AUROC and the rates at its threshold.
 // Captioner (--captions FILE [--images DIR] [--list FILE]): BLEU-1..4, ROUGE-L, CIDEr-D, a JSON
 // line, and with --coco-results FILE the captions in COCO's results format. On a scenes set, also
 // the share of captions with the reference's items and relations.
+#include <algorithm>
+#include <cmath>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
+#include <sstream>
 
 #include "apps/cli.h"
 #include "apps/predict_options.h"
@@ -20,7 +24,9 @@
 #include "datasets/fashion_mnist.h"
 #include "datasets/scenes/caption_facts.h"
 #include "datasets/segmentation/evaluate_pairs.h"
+#include "vision/autoencoder/anomaly_map.h"
 #include "vision/autoencoder/reconstruction_scores.h"
+#include "vision/metrics/auroc.h"
 
 namespace {
 
@@ -40,7 +46,64 @@ at::Tensor held_out_images_of(const std::string& model_path, int64_t channels,
   }
 }
 
+// Anomaly detection: scores of a folder of normal and one of anomalous images, at the size the
+// model trained at; image AUROC, and the rates at the model's threshold.
+int evaluate_anomaly_detection(const vedkit::po::variables_map& args) {
+  const auto path = args["model"].as<std::string>();
+  auto model = vedkit::load_autoencoder_model(path);
+  const auto file = vedkit::ModelFile::open(path);
+  const auto size = vedkit::autoencoder_training_size(file, model->input_size());
+  std::vector<double> scores;
+  std::vector<bool> anomalous;
+  int64_t skipped = 0;
+  for (const auto* option : {"normal", "anomalous"}) {
+    const auto set = vedkit::load_image_folder(args[option].as<std::string>(), "",
+                                               model->in_channels(), size[0], size[1]);
+    for (const auto& message : set.skipped) std::cerr << "vedkit-eval: skipped " << message << "\n";
+    skipped += static_cast<int64_t>(set.skipped.size());
+    const auto result = vedkit::anomaly_maps(model, set.images);
+    for (int64_t i = 0; i < result.scores.size(0); ++i) {
+      scores.push_back(result.scores[i].item<double>());
+      anomalous.push_back(std::string(option) == "anomalous");
+    }
+  }
+  const auto positives = std::count(anomalous.begin(), anomalous.end(), true);
+  const auto negatives = static_cast<int64_t>(anomalous.size()) - positives;
+  const double image_auroc = vedkit::auroc(scores, anomalous);
+  const double threshold = args.count("threshold") ? args["threshold"].as<double>()
+                                                   : file.contents().anomaly_threshold;
+  int64_t flagged_anomalous = 0, flagged_normal = 0;
+  for (size_t i = 0; i < scores.size(); ++i) {
+    if (scores[i] > threshold) ++(anomalous[i] ? flagged_anomalous : flagged_normal);
+  }
+  std::ostringstream json;
+  json << std::setprecision(6) << "{\"normal\": " << negatives << ", \"anomalous\": " << positives
+       << ", \"image_auroc\": " << image_auroc;
+  std::cout << std::fixed << std::setprecision(4) << "normal images     " << negatives << "\n"
+            << "anomalous images  " << positives << "\n"
+            << "image AUROC       " << image_auroc << "\n";
+  if (std::isfinite(threshold)) {
+    const double tpr = static_cast<double>(flagged_anomalous) / std::max<int64_t>(1, positives);
+    const double fpr = static_cast<double>(flagged_normal) / std::max<int64_t>(1, negatives);
+    std::cout << "at threshold " << std::setprecision(6) << threshold << ": " << flagged_anomalous << " of "
+              << positives << " anomalous images flagged, " << flagged_normal << " of " << negatives
+              << " normal ones\n";
+    json << ", \"threshold\": " << threshold << ", \"true_positive_rate\": " << tpr
+         << ", \"false_positive_rate\": " << fpr;
+  }
+  json << "}";
+  std::cout << json.str() << "\n";
+  if (args.count("json")) std::ofstream(args["json"].as<std::string>()) << json.str() << "\n";
+  return skipped == 0 ? 0 : 1;
+}
+
 int evaluate_autoencoder(const vedkit::po::variables_map& args) {
+  if (args.count("normal") || args.count("anomalous")) {
+    if (!args.count("normal") || !args.count("anomalous")) {
+      throw vedkit::po::error("anomaly detection takes --normal DIR and --anomalous DIR together");
+    }
+    return evaluate_anomaly_detection(args);
+  }
   auto model = vedkit::load_autoencoder_model(args["model"].as<std::string>());
   const int64_t channels = model->in_channels();
   auto size = model->input_size();
@@ -113,6 +176,9 @@ int main(int argc, char** argv) {
         ("masks", po::value<std::string>(), "their class-index masks, matched by name")
         ("fashion-mnist", po::value<std::string>(), "autoencoders: a Fashion-MNIST split (train | test)")
         ("held-out", "autoencoders: the validation images its training held out (as its file records)")
+        ("normal", po::value<std::string>(), "autoencoders: a folder of normal images (with --anomalous: image AUROC)")
+        ("anomalous", po::value<std::string>(), "autoencoders: a folder of anomalous images")
+        ("threshold", po::value<double>(), "autoencoders: the anomaly score threshold (default: the model file's)")
         ("captions", po::value<std::string>(), "captioners: a caption file (COCO JSON, Flickr8k, TSV)")
         ("list", po::value<std::string>(), "captioners: only the images this file names (stems or paths)")
         ("beam", po::value<int64_t>()->notifier([](int64_t n) {

@@ -1,7 +1,10 @@
-// vedkit-reconstruct --model FILE [--out DIR] [--score] [--encode FILE.npy|.csv]
-//                    [--interpolate A B [--steps N]] INPUT...
-// Reconstructions as PNGs (input above reconstruction), per-image error for anomaly
-// screening, latents, or a strip of decoded blends between two images.
+// vedkit-reconstruct --model FILE [--out DIR] [--score | --anomaly [--threshold T]]
+//                    [--encode FILE.npy|.csv] [--interpolate A B [--steps N]] INPUT...
+// Reconstructions as PNGs (input above reconstruction), per-image error, anomaly maps and
+// verdicts, latents, or a strip of decoded blends between two images.
+#include <torch/torch.h>
+
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -9,12 +12,15 @@
 
 #include "apps/cli.h"
 #include "core/error.h"
+#include "core/model_file.h"
 #include "core/npy.h"
 #include "core/runtime.h"
 #include "datasets/autoencoder/autoencoder_image_data.h"
 #include "datasets/image_files.h"
+#include "vision/autoencoder/anomaly_map.h"
 #include "vision/autoencoder/reconstruction_scores.h"
 #include "vision/io/image_io.h"
+#include "vision/io/overlay.h"
 
 namespace {
 
@@ -50,6 +56,42 @@ void write_latents(const std::string& path, const std::vector<std::string>& file
   for (const auto& file : files) names << file << "\n";
 }
 
+// The image's anomaly map at the file's own size as NPY and heat map, and its JSON line. The
+// model sees the whole image at the scale it trained at (its training images covered
+// trained_size), as its threshold was chosen there; a fixed input size is taken as it is.
+void write_anomaly(vedkit::AutoencoderModel& model, const std::string& file,
+                   const std::vector<int64_t>& trained_size, const std::string& stem, double threshold) {
+  namespace F = torch::nn::functional;
+  const auto original = vedkit::read_image(file, model->in_channels());
+  const int64_t height = original.size(1), width = original.size(2);
+  std::vector<int64_t> size = model->input_size();
+  if (size.empty()) {
+    const double scale = std::max(static_cast<double>(trained_size[0]) / height,
+                                  static_cast<double>(trained_size[1]) / width);
+    size = {std::max<int64_t>(1, std::lround(height * scale)), std::max<int64_t>(1, std::lround(width * scale))};
+  }
+  const auto image = F::interpolate(original.unsqueeze(0),
+                                    F::InterpolateFuncOptions().size(size).mode(torch::kArea));
+  const auto result = vedkit::anomaly_maps(model, image);
+  const auto map = F::interpolate(result.maps.unsqueeze(1), F::InterpolateFuncOptions()
+                                                                .size(std::vector<int64_t>{height, width})
+                                                                .mode(torch::kBilinear)
+                                                                .align_corners(false))
+                       .squeeze(1);
+  const double score = result.scores[0].item<double>();
+  const bool judged = std::isfinite(threshold);
+  // The threshold at the middle of the colour scale: red is above it.
+  const double full_scale = judged ? 2 * threshold : map.max().item<double>();
+  vedkit::write_npy(stem + "_anomaly.npy", map[0]);
+  vedkit::write_png(stem + "_anomaly.png",
+                    vedkit::heat_overlay(vedkit::tensor_to_image(original), map[0], full_scale));
+  std::cout << std::setprecision(6) << "{\"image\": \"" << file << "\", \"score\": " << score;
+  if (judged) {
+    std::cout << ", \"threshold\": " << threshold << ", \"anomalous\": " << (score > threshold ? "true" : "false");
+  }
+  std::cout << ", \"map\": \"" << stem << "_anomaly.npy\", \"overlay\": \"" << stem << "_anomaly.png\"}\n";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -60,6 +102,11 @@ int main(int argc, char** argv) {
         ("model", po::value<std::string>()->required(), "autoencoder model file (.vdk)")
         ("out", po::value<std::string>()->default_value("reconstruct_out"), "output folder")
         ("score", "print a JSON line per image: MSE, PSNR and SSIM against its reconstruction")
+        ("anomaly", "per image, an anomaly map at the image's size (OUT/NAME_anomaly.npy, float; "
+                    "OUT/NAME_anomaly.png, a heat map over the image) and a JSON line with its score "
+                    "and whether it is above the threshold")
+        ("threshold", po::value<double>(), "--anomaly: the score above which an image is anomalous "
+                                           "(default: the model file's, chosen on its held-out images)")
         ("encode", po::value<std::string>(), "write the latents to FILE.npy (+ FILE.npy.txt) or FILE.csv")
         ("interpolate", po::value<std::vector<std::string>>()->multitoken(), "A B: decode blends of two images")
         ("steps", po::value<int64_t>()->default_value(8), "blends between A and B")
@@ -77,6 +124,14 @@ int main(int argc, char** argv) {
     const auto out_dir = args["out"].as<std::string>();
     std::filesystem::create_directories(out_dir);
     torch::InferenceMode inference;
+    const auto file = vedkit::ModelFile::open(args["model"].as<std::string>());
+    double threshold = file.contents().anomaly_threshold;
+    const auto trained_size = vedkit::autoencoder_training_size(file, size);
+    if (args.count("threshold")) threshold = args["threshold"].as<double>();
+    if (args.count("anomaly") && !std::isfinite(threshold)) {
+      std::cerr << "vedkit-reconstruct: this model file stores no anomaly threshold (trained before "
+                   "vedkit chose one); scores only, or give --threshold\n";
+    }
 
     if (args.count("interpolate")) {
       const auto ends = args["interpolate"].as<std::vector<std::string>>();
@@ -106,7 +161,9 @@ int main(int argc, char** argv) {
           encoded_files.push_back(files[i]);
           continue;
         }
-        if (args.count("score")) {
+        if (args.count("anomaly")) {
+          write_anomaly(model, files[i], trained_size, out_dir + "/" + names[i], threshold);
+        } else if (args.count("score")) {
           const auto scores = vedkit::score_reconstructions(model, image);
           std::cout << std::setprecision(6) << "{\"image\": \"" << files[i]
                     << "\", \"mse\": " << scores.mse.item<double>()
@@ -125,7 +182,8 @@ int main(int argc, char** argv) {
       write_latents(args["encode"].as<std::string>(), encoded_files, latents);
     }
     std::cerr << "vedkit-reconstruct: " << files.size() - failed << " of " << files.size()
-              << " images done" << (args.count("score") || args.count("encode") ? "" : "; PNGs in " + out_dir + "/")
+              << " images done"
+              << (args.count("score") || args.count("encode") ? "" : "; files in " + out_dir + "/")
               << "\n";
     return failed > 0 ? 1 : 0;
   });

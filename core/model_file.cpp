@@ -46,6 +46,9 @@ void write_contents(torch::serialize::OutputArchive& archive, const ModelFileCon
   for (const auto& word : contents.vocabulary) vocabulary.push_back(word);
   archive.write("vocabulary", c10::IValue(vocabulary));
   archive.write("weights", weights);
+  if (std::isfinite(contents.anomaly_threshold)) {
+    archive.write("anomaly_threshold", c10::IValue(contents.anomaly_threshold));
+  }
 
   const TrainState& state = contents.train_state;
   archive.write("step", c10::IValue(state.step));
@@ -122,6 +125,7 @@ void read_contents(torch::serialize::InputArchive& archive, const std::string& p
   contents.train_state.epoch = value.toInt();
   if (archive.try_read("epoch_batches", value)) contents.train_state.epoch_batches = value.toInt();
   if (archive.try_read("world_size", value)) contents.train_state.world_size = value.toInt();
+  if (archive.try_read("anomaly_threshold", value)) contents.anomaly_threshold = value.toDouble();
   archive.read("best_metric", value);
   contents.train_state.best_metric = value.toDouble();
   archive.read("best_metric_name", value);

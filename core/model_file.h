@@ -32,6 +32,9 @@ struct ModelFileContents {
   std::string config_yaml;
   std::vector<std::string> vocabulary;
   TrainState train_state;
+  // An autoencoder's image anomaly score above which an image is anomalous, chosen on the
+  // normal images its training held out; NaN where none was chosen.
+  double anomaly_threshold = std::nan("");
 };
 
 constexpr int64_t kModelFileVersion = 1;

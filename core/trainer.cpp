@@ -64,6 +64,9 @@ double scheduled_lr(const TrainerOptions& options, int64_t step, int64_t total_s
 
 namespace {
 
+// Below this many optimizer steps the trainer warns that the run is short.
+constexpr int64_t kFewSteps = 300;
+
 // One parameter group, or two when the encoder's learning rate is scaled: the rest first,
 // then the parameters named "encoder.*".
 std::vector<torch::optim::OptimizerParamGroup> group_parameters(const TrainerOptions& options,
@@ -198,6 +201,12 @@ TrainResult train(TrainingTask& task, const TrainerOptions& options, const std::
   const int64_t batches = task.batches_per_epoch();
   const int64_t total_steps = batches * options.epochs;
   const auto warmup_steps = static_cast<int64_t>(options.warmup_epochs * batches);
+  if (total_steps < kFewSteps && writes) {
+    // Said even with --quiet, once: a run this short rarely learns much, and nothing else tells.
+    std::cerr << "warning: this run takes only " << total_steps << " optimizer steps ("
+              << options.epochs << " epochs of " << batches << " batches); models rarely learn "
+              << "much in under " << kFewSteps << ": raise train.epochs, or lower data.batch_size\n";
+  }
   std::optional<MetricsLog> log;
   if (writes) log.emplace((std::filesystem::path(options.out_dir) / options.log_file).string());
   state.world_size = group == nullptr ? 1 : group->size();
@@ -281,6 +290,7 @@ TrainResult train(TrainingTask& task, const TrainerOptions& options, const std::
       if (key == task.best_metric()) metric = value;
     }
     if (log) log->write(record);
+    contents.anomaly_threshold = task.anomaly_threshold();
     state.epoch = epoch + 1;
     state.epoch_batches = 0;
     if (improved(metric, state.best_metric, task.higher_is_better())) {

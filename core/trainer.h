@@ -2,6 +2,8 @@
 
 #include <torch/nn/module.h>
 
+#include <cmath>
+
 #include <map>
 #include <string>
 #include <vector>
@@ -32,6 +34,9 @@ class TrainingTask {
   virtual void save_preview(const std::string& path_stem) = 0;
   // The vocabulary to store with the model (captioning); empty otherwise.
   virtual std::vector<std::string> vocabulary() const { return {}; }
+  // The anomaly threshold the last validate() chose (autoencoders), stored with the weights it
+  // was chosen for; NaN otherwise.
+  virtual double anomaly_threshold() const { return std::nan(""); }
 };
 
 struct TrainerOptions {

@@ -47,6 +47,16 @@ AutoencoderDataOptions read_autoencoder_data_options(ConfigSection data,
   return options;
 }
 
+std::vector<int64_t> autoencoder_training_size(const ModelFile& file,
+                                               const std::vector<int64_t>& model_input_size) {
+  auto config = file.model_config();
+  auto data = config.section("data");
+  const bool mnist = data.get_string("source", "folder") == "fashion_mnist";
+  std::vector<int64_t> fallback = model_input_size;
+  if (fallback.empty()) fallback = mnist ? std::vector<int64_t>{28, 28} : std::vector<int64_t>{64, 64};
+  return data.get_ints("size", fallback);
+}
+
 std::pair<at::Tensor, at::Tensor> load_autoencoder_images(const AutoencoderDataOptions& options,
                                                           int64_t channels) {
   const int64_t height = options.size[0], width = options.size[1];

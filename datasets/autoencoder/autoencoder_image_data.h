@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/model_file.h"
 #include "vision/autoencoder/tensor_image_data.h"
 
 namespace vedkit {
@@ -28,6 +29,11 @@ struct AutoencoderDataOptions {
 AutoencoderDataOptions read_autoencoder_data_options(ConfigSection data,
                                                      const std::vector<int64_t>& model_input_size,
                                                      uint64_t seed);
+
+// The size the training of the model in file brought its images to: data.size, else the
+// model's input size or the source's default (28x28 Fashion-MNIST, 64x64 folders).
+std::vector<int64_t> autoencoder_training_size(const ModelFile& file,
+                                               const std::vector<int64_t>& model_input_size);
 
 // Training and validation images, uint8 [N, C, H, W], from a folder or Fashion-MNIST: the
 // validation folder, or the seeded hold-out of val_fraction, which every load with the same

@@ -3,7 +3,11 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
+#include <cstdio>
+#include <sstream>
+
 #include "core/distributed.h"
+#include "vision/autoencoder/anomaly_map.h"
 #include "vision/autoencoder/corruption.h"
 #include "vision/metrics/image_quality.h"
 
@@ -44,6 +48,7 @@ std::vector<std::pair<std::string, double>> AutoencoderTask::validate() {
   torch::NoGradGuard no_grad;
   double loss_sum = 0, psnr_sum = 0, ssim_sum = 0;
   int64_t images_seen = 0;
+  std::string scores;  // the images' anomaly scores, a line each
   // Each rank scores its share of the batches; the sums are summed over the ranks.
   for (const int64_t i : current_shard().val_batches(data_.val_batches())) {
     const auto images = data_.val_batch(i).to(device_);
@@ -54,8 +59,20 @@ std::vector<std::pair<std::string, double>> AutoencoderTask::validate() {
     const auto shown = model_->viewable(out.reconstruction), wanted = model_->viewable(target);
     psnr_sum += psnr(shown, wanted, 1.0).sum().item<double>();
     ssim_sum += ssim(shown, wanted, 1.0).sum().item<double>();
+    const auto anomaly = anomaly_maps_of(wanted, shown).scores;
+    for (int64_t k = 0; k < anomaly.size(0); ++k) {
+      char line[32];
+      std::snprintf(line, sizeof line, "%.17g\n", anomaly[k].item<double>());
+      scores += line;
+    }
     images_seen += images.size(0);
   }
+  std::vector<double> normal_scores;
+  for (const auto& part : current_group() ? current_group()->all_gather(scores) : std::vector<std::string>{scores}) {
+    std::istringstream lines(part);
+    for (double score; lines >> score;) normal_scores.push_back(score);
+  }
+  threshold_ = normal_scores.empty() ? std::nan("") : vedkit::anomaly_threshold(normal_scores);
   if (RankGroup* group = current_group()) {
     std::vector<at::Tensor> sums{at::tensor({loss_sum, psnr_sum, ssim_sum, static_cast<double>(images_seen)}, at::kDouble)};
     group->all_reduce_sum(sums);

@@ -26,6 +26,8 @@ class AutoencoderTask : public TrainingTask {
   at::Tensor train_step(std::map<std::string, double>& logs) override;
   std::vector<std::pair<std::string, double>> validate() override;
   std::string best_metric() const override { return "SSIM"; }
+  // The 99th percentile of the held-out images' anomaly scores (anomaly_map.h).
+  double anomaly_threshold() const override { return threshold_; }
   void save_preview(const std::string& path_stem) override;
 
  private:
@@ -38,6 +40,7 @@ class AutoencoderTask : public TrainingTask {
   c10::Device device_;
   uint64_t seed_;
   at::Generator train_generator_;
+  double threshold_ = std::nan("");
 };
 
 }  // namespace vedkit

@@ -56,4 +56,24 @@ cv::Mat overlay_mask(const cv::Mat& image, const at::Tensor& classes,
   return blended;
 }
 
+cv::Mat heat_overlay(const cv::Mat& image, const at::Tensor& map, double full_scale, double alpha) {
+  const auto levels = (map.to(torch::kFloat) / std::max(full_scale, 1e-12))
+                          .clamp(0, 1)
+                          .mul(255)
+                          .round()
+                          .to(torch::kUInt8)
+                          .contiguous();
+  const cv::Mat grey(static_cast<int>(levels.size(0)), static_cast<int>(levels.size(1)), CV_8U,
+                     levels.data_ptr<uint8_t>());
+  cv::Mat heat, base, blended;
+  cv::applyColorMap(grey, heat, cv::COLORMAP_JET);
+  if (image.channels() == 1) {
+    cv::cvtColor(image, base, cv::COLOR_GRAY2BGR);
+  } else {
+    base = image;
+  }
+  cv::addWeighted(base, 1 - alpha, heat, alpha, 0, blended);
+  return blended;
+}
+
 }  // namespace vedkit
