@@ -97,6 +97,28 @@ int evaluate_anomaly_detection(const vedkit::po::variables_map& args) {
   return skipped == 0 ? 0 : 1;
 }
 
+// One-class anomaly detection on a labelled set: the images of normal_classes are normal, the
+// rest anomalous; image AUROC by the anomaly map's maximum and by the mean squared error.
+int evaluate_one_class(vedkit::AutoencoderModel& model, const vedkit::ImageTensorSet& set,
+                       const std::vector<int64_t>& normal_classes, const vedkit::po::variables_map& args) {
+  const auto normal = torch::isin(set.labels, torch::tensor(normal_classes, torch::kLong));
+  std::vector<bool> anomalous;
+  for (int64_t i = 0; i < normal.size(0); ++i) anomalous.push_back(!normal[i].item<bool>());
+  auto as_vector = [](const at::Tensor& t) {
+    const auto values = t.to(torch::kDouble).contiguous();
+    return std::vector<double>(values.data_ptr<double>(), values.data_ptr<double>() + values.numel());
+  };
+  const double by_map = vedkit::auroc(as_vector(vedkit::anomaly_maps(model, set.images).scores), anomalous);
+  const double by_mse = vedkit::auroc(as_vector(vedkit::score_reconstructions(model, set.images).mse), anomalous);
+  std::ostringstream json;
+  json << std::setprecision(6) << "{\"images\": " << anomalous.size() << ", \"image_auroc\": " << by_map
+       << ", \"image_auroc_mse\": " << by_mse << "}";
+  std::cout << std::fixed << std::setprecision(4) << "image AUROC (anomaly map maximum)  " << by_map << "\n"
+            << "image AUROC (mean squared error)   " << by_mse << "\n" << json.str() << "\n";
+  if (args.count("json")) std::ofstream(args["json"].as<std::string>()) << json.str() << "\n";
+  return 0;
+}
+
 int evaluate_autoencoder(const vedkit::po::variables_map& args) {
   if (args.count("normal") || args.count("anomalous")) {
     if (!args.count("normal") || !args.count("anomalous")) {
@@ -112,6 +134,9 @@ int evaluate_autoencoder(const vedkit::po::variables_map& args) {
     if (size.empty()) size = {28, 28};
     set = vedkit::load_fashion_mnist_images(vedkit::kDefaultFashionMnistDir,
                                             args["fashion-mnist"].as<std::string>(), channels, size[0], size[1]);
+    if (args.count("normal-classes")) {
+      return evaluate_one_class(model, set, args["normal-classes"].as<std::vector<int64_t>>(), args);
+    }
   } else if (args.count("held-out")) {
     set.images = held_out_images_of(args["model"].as<std::string>(), channels, model->input_size());
   } else if (args.count("images")) {
@@ -179,6 +204,8 @@ int main(int argc, char** argv) {
         ("normal", po::value<std::string>(), "autoencoders: a folder of normal images (with --anomalous: image AUROC)")
         ("anomalous", po::value<std::string>(), "autoencoders: a folder of anomalous images")
         ("threshold", po::value<double>(), "autoencoders: the anomaly score threshold (default: the model file's)")
+        ("normal-classes", po::value<std::vector<int64_t>>()->multitoken(),
+         "autoencoders, with --fashion-mnist: these labels are normal, the rest anomalous (image AUROC)")
         ("captions", po::value<std::string>(), "captioners: a caption file (COCO JSON, Flickr8k, TSV)")
         ("list", po::value<std::string>(), "captioners: only the images this file names (stems or paths)")
         ("beam", po::value<int64_t>()->notifier([](int64_t n) {

@@ -24,6 +24,7 @@ AutoencoderDataOptions read_autoencoder_data_options(ConfigSection data,
   if (mnist) {
     options.root = data.get_string("root", std::string(kDefaultFashionMnistDir));
     options.split = data.get_string("split", options.split, {"train", "test"});
+    options.classes = data.get_ints("classes", std::vector<int64_t>{}, {0, 9});
   } else {
     options.root = data.get_string("root", std::nullopt);
     options.list = data.get_string("list", "");
@@ -64,7 +65,8 @@ std::pair<at::Tensor, at::Tensor> load_autoencoder_images(const AutoencoderDataO
     for (const auto& message : set.skipped) std::cerr << "skipped: " << message << "\n";
   };
   if (options.source == "fashion_mnist") {
-    const auto set = load_fashion_mnist_images(options.root, options.split, channels, height, width);
+    const auto set =
+        load_fashion_mnist_images(options.root, options.split, channels, height, width, options.classes);
     return hold_out_images(set.images, options.val_fraction, options.seed);
   }
   if (!options.val_root.empty()) {

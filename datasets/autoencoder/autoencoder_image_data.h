@@ -17,6 +17,7 @@ struct AutoencoderDataOptions {
   std::string list;               // folder: only the images this file names (paths or stems)
   std::string val_root;           // folder: a separate validation folder (else val_fraction)
   std::string split = "train";    // fashion_mnist: train | test
+  std::vector<int64_t> classes;   // fashion_mnist: only these labels (one-class training)
   std::vector<int64_t> size;      // [H, W] every image is brought to
   double val_fraction = 0.1;
   int64_t batch_size = 64;

@@ -80,9 +80,17 @@ ImageTensorSet load_image_folder(const std::string& root, const std::string& lis
 }
 
 ImageTensorSet load_fashion_mnist_images(const std::string& dir, const std::string& split,
-                                         int64_t channels, int64_t height, int64_t width) {
+                                         int64_t channels, int64_t height, int64_t width,
+                                         const std::vector<int64_t>& classes) {
   ImageTensorSet set;
-  auto images = load_fashion_mnist(dir, split).images.unsqueeze(1);  // [N, 1, 28, 28]
+  const auto mnist = load_fashion_mnist(dir, split);
+  auto images = mnist.images.unsqueeze(1);  // [N, 1, 28, 28]
+  set.labels = mnist.labels;
+  if (!classes.empty()) {
+    const auto kept = torch::isin(set.labels, torch::tensor(classes, torch::kLong)).nonzero().squeeze(1);
+    images = images.index_select(0, kept);
+    set.labels = set.labels.index_select(0, kept);
+  }
   if (height != images.size(2) || width != images.size(3)) {
     images = torch::nn::functional::interpolate(
                  images.to(torch::kFloat),

@@ -15,6 +15,7 @@ struct ImageTensorSet {
   at::Tensor images;
   std::vector<std::string> paths;    // one per image; empty for Fashion-MNIST
   std::vector<std::string> skipped;  // "path: why", for files that could not be read
+  at::Tensor labels;                 // [N] int64 where the set has classes (Fashion-MNIST)
 };
 
 // Every image under root (recursive; PNG, JPEG, BMP, TIFF, WebP; 8 or 16 bit; grey, colour
@@ -32,8 +33,10 @@ ImageTensorSet load_image_files(const std::vector<std::string>& paths, int64_t c
 // unreadable file is a DataError naming it and key, the setting that named it.
 std::set<std::string> read_name_list(const std::string& list_file, const std::string& key);
 
-// A Fashion-MNIST split as [N, channels, height, width] (28x28 unless resized).
+// A Fashion-MNIST split as [N, channels, height, width] (28x28 unless resized), with its
+// labels; with classes, only the images of those classes (one-class anomaly detection).
 ImageTensorSet load_fashion_mnist_images(const std::string& dir, const std::string& split,
-                                         int64_t channels, int64_t height, int64_t width);
+                                         int64_t channels, int64_t height, int64_t width,
+                                         const std::vector<int64_t>& classes = {});
 
 }  // namespace vedkit

@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "datasets/autoencoder/image_tensor_set.h"
+#include "datasets/fashion_mnist.h"
 #include "tests/support/error_of.h"
 #include "tests/support/temp_dir.h"
 
@@ -111,6 +112,18 @@ TEST(AutoencoderData, ReadsFashionMnistFromItsIdxFiles) {
   EXPECT_EQ(data.train_size(), 9000);
   EXPECT_EQ(data.val_size(), 1000);
   EXPECT_EQ(data.val_batch(0).sizes(), (torch::IntArrayRef{100, 1, 28, 28}));
+}
+
+TEST(AutoencoderData, FashionMnistClassesKeepOnlyThoseLabelsForOneClassTraining) {
+  const auto all = load_fashion_mnist_images(kDefaultFashionMnistDir, "test", 1, 28, 28);
+  ASSERT_TRUE(all.labels.defined());
+  EXPECT_EQ(all.labels.size(0), 10000);
+  const auto trousers = load_fashion_mnist_images(kDefaultFashionMnistDir, "test", 1, 28, 28, {1});
+  EXPECT_EQ(trousers.images.size(0), 1000);  // 1,000 test images a class
+  EXPECT_TRUE((trousers.labels == 1).all().item<bool>());
+  // The kept images are the split's images of that label, in order.
+  const auto first = (all.labels == 1).nonzero()[0][0].item<int64_t>();
+  EXPECT_TRUE(trousers.images[0].equal(all.images[first]));
 }
 
 TEST(AutoencoderData, SizeMustMatchAVectorLatentsInput) {
