@@ -124,13 +124,17 @@ int main(int argc, char** argv) {
     const auto out_dir = args["out"].as<std::string>();
     std::filesystem::create_directories(out_dir);
     torch::InferenceMode inference;
-    const auto file = vedkit::ModelFile::open(args["model"].as<std::string>());
-    double threshold = file.contents().anomaly_threshold;
-    const auto trained_size = vedkit::autoencoder_training_size(file, size);
-    if (args.count("threshold")) threshold = args["threshold"].as<double>();
-    if (args.count("anomaly") && !std::isfinite(threshold)) {
-      std::cerr << "vedkit-reconstruct: this model file stores no anomaly threshold (trained before "
-                   "vedkit chose one); scores only, or give --threshold\n";
+    // --anomaly's threshold and training size come from the model file's contents.
+    double threshold = std::nan("");
+    std::vector<int64_t> trained_size;
+    if (args.count("anomaly")) {
+      const auto file = vedkit::ModelFile::open(args["model"].as<std::string>());
+      threshold = args.count("threshold") ? args["threshold"].as<double>() : file.contents().anomaly_threshold;
+      trained_size = vedkit::autoencoder_training_size(file, size);
+      if (!std::isfinite(threshold)) {
+        std::cerr << "vedkit-reconstruct: this model file stores no anomaly threshold (trained before "
+                     "vedkit chose one); scores only, or give --threshold\n";
+      }
     }
 
     if (args.count("interpolate")) {

@@ -13,6 +13,26 @@
 
 namespace vedkit {
 
+namespace {
+
+// Every rank's scores, as text that keeps every bit of each double.
+std::vector<double> gathered(const std::vector<double>& mine, RankGroup& group) {
+  std::string text;
+  for (const double score : mine) {
+    char line[32];
+    std::snprintf(line, sizeof line, "%.17g\n", score);
+    text += line;
+  }
+  std::vector<double> all;
+  for (const auto& part : group.all_gather(text)) {
+    std::istringstream lines(part);
+    for (double score; lines >> score;) all.push_back(score);
+  }
+  return all;
+}
+
+}  // namespace
+
 AutoencoderTask::AutoencoderTask(AutoencoderModel model, AutoencoderData& data,
                                  std::vector<ReconstructionLossTerm> losses, c10::Device device,
                                  uint64_t seed)
@@ -48,7 +68,7 @@ std::vector<std::pair<std::string, double>> AutoencoderTask::validate() {
   torch::NoGradGuard no_grad;
   double loss_sum = 0, psnr_sum = 0, ssim_sum = 0;
   int64_t images_seen = 0;
-  std::string scores;  // the images' anomaly scores, a line each
+  std::vector<double> normal_scores;  // the held-out images' anomaly scores
   // Each rank scores its share of the batches; the sums are summed over the ranks.
   for (const int64_t i : current_shard().val_batches(data_.val_batches())) {
     const auto images = data_.val_batch(i).to(device_);
@@ -59,19 +79,12 @@ std::vector<std::pair<std::string, double>> AutoencoderTask::validate() {
     const auto shown = model_->viewable(out.reconstruction), wanted = model_->viewable(target);
     psnr_sum += psnr(shown, wanted, 1.0).sum().item<double>();
     ssim_sum += ssim(shown, wanted, 1.0).sum().item<double>();
-    const auto anomaly = anomaly_maps_of(wanted, shown).scores;
-    for (int64_t k = 0; k < anomaly.size(0); ++k) {
-      char line[32];
-      std::snprintf(line, sizeof line, "%.17g\n", anomaly[k].item<double>());
-      scores += line;
-    }
+    const auto anomaly = anomaly_maps_of(wanted, shown).scores.contiguous();
+    normal_scores.insert(normal_scores.end(), anomaly.data_ptr<double>(),
+                         anomaly.data_ptr<double>() + anomaly.numel());
     images_seen += images.size(0);
   }
-  std::vector<double> normal_scores;
-  for (const auto& part : current_group() ? current_group()->all_gather(scores) : std::vector<std::string>{scores}) {
-    std::istringstream lines(part);
-    for (double score; lines >> score;) normal_scores.push_back(score);
-  }
+  if (RankGroup* group = current_group()) normal_scores = gathered(normal_scores, *group);
   threshold_ = normal_scores.empty() ? std::nan("") : vedkit::anomaly_threshold(normal_scores);
   if (RankGroup* group = current_group()) {
     std::vector<at::Tensor> sums{at::tensor({loss_sum, psnr_sum, ssim_sum, static_cast<double>(images_seen)}, at::kDouble)};
