@@ -21,9 +21,10 @@ MlpImpl::MlpImpl(int64_t width, int64_t hidden) {
   }
 }
 
-torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
+torch::Tensor MlpImpl::forward(const torch::Tensor& x, const torch::Tensor& residual) {
   const auto hidden = affine_gelu(x, fc1_->weight, fc1_->bias);  // [B, T, D] -> [B, T, mlp]
-  return affine(hidden, fc2_->weight, fc2_->bias);                       // -> [B, T, D]
+  return residual.defined() ? affine_add(hidden, fc2_->weight, fc2_->bias, residual)
+                            : affine(hidden, fc2_->weight, fc2_->bias);  // -> [B, T, D]
 }
 
 ViTBlockImpl::ViTBlockImpl(int64_t width, int64_t heads, int64_t mlp_dim) {
@@ -35,8 +36,8 @@ ViTBlockImpl::ViTBlockImpl(int64_t width, int64_t heads, int64_t mlp_dim) {
 
 torch::Tensor ViTBlockImpl::forward(const torch::Tensor& input) {
   const auto [q, k, v] = self_attention_->queries_keys_values(ln_1_(input));
-  const auto x = input + self_attention_->attend(q, k, v);
-  return x + mlp_(ln_2_(x));
+  const auto x = self_attention_->attend_onto(input, q, k, v);
+  return mlp_(ln_2_(x), x);
 }
 
 }  // namespace vedkit

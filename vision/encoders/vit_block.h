@@ -16,7 +16,8 @@ namespace vedkit {
 class MlpImpl : public torch::nn::Module {
  public:
   MlpImpl(int64_t width, int64_t hidden);
-  torch::Tensor forward(const torch::Tensor& x);  // [B, T, D] -> [B, T, D]
+  // [B, T, D] -> [B, T, D], plus residual (of that shape) where it is given.
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& residual = {});
 
  private:
   torch::nn::Linear fc1_{nullptr};

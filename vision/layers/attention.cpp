@@ -50,25 +50,21 @@ std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> MultiHeadAttentionImpl::
   return {split_heads(parts[0]), split_heads(parts[1]), split_heads(parts[2])};
 }
 
-torch::Tensor MultiHeadAttentionImpl::attend(const torch::Tensor& q, const torch::Tensor& k,
-                                             const torch::Tensor& v, const torch::Tensor& mask,
-                                             torch::Tensor* weights) {
+torch::Tensor MultiHeadAttentionImpl::mix(const torch::Tensor& q, const torch::Tensor& k,
+                                          const torch::Tensor& v, const torch::Tensor& mask,
+                                          torch::Tensor* weights) {
   const double scale = 1.0 / std::sqrt(static_cast<double>(width_ / heads_));
   // One query per row (a decoder step): products and sums beat CPU bmm, which runs a small
   // gemm for each of the B x H pairs.
   const bool one_query = q.size(2) == 1;
 #ifdef VEDKIT_WITH_ONEDNN
   if (!one_query && weights == nullptr && !mask.defined() && onednn_products_preferred()) {
-    if (const auto y = onednn_attention(q, k, v, scale); y.defined()) {
-      return vedkit::affine(y, out_proj_->weight, out_proj_->bias);
-    }
+    if (auto y = onednn_attention(q, k, v, scale); y.defined()) return y;
   }
 #endif
 #ifdef VEDKIT_WITH_XNNPACK
   if (!one_query && weights == nullptr) {
-    if (const auto y = xnnpack_attention(q, k, v, mask, scale); y.defined()) {
-      return vedkit::affine(y, out_proj_->weight, out_proj_->bias);
-    }
+    if (auto y = xnnpack_attention(q, k, v, mask, scale); y.defined()) return y;
   }
 #endif
   auto scores = one_query ? ((q * scale) * k).sum(-1).unsqueeze(2)
@@ -76,10 +72,22 @@ torch::Tensor MultiHeadAttentionImpl::attend(const torch::Tensor& q, const torch
   if (mask.defined()) scores = scores + mask;
   const auto probabilities = torch::softmax(scores, -1);
   if (weights != nullptr) *weights = probabilities;
-  auto y = one_query ? (probabilities.transpose(-2, -1) * v).sum(-2, /*keepdim=*/true)
-                     : probabilities.matmul(v);                   // [B, H, T, Dh]
-  y = y.transpose(1, 2).reshape({q.size(0), q.size(2), width_});  // -> [B, T, D]
-  return vedkit::affine(y, out_proj_->weight, out_proj_->bias);
+  const auto y = one_query ? (probabilities.transpose(-2, -1) * v).sum(-2, /*keepdim=*/true)
+                           : probabilities.matmul(v);              // [B, H, T, Dh]
+  return y.transpose(1, 2).reshape({q.size(0), q.size(2), width_});  // -> [B, T, D]
+}
+
+torch::Tensor MultiHeadAttentionImpl::attend(const torch::Tensor& q, const torch::Tensor& k,
+                                             const torch::Tensor& v, const torch::Tensor& mask,
+                                             torch::Tensor* weights) {
+  return vedkit::affine(mix(q, k, v, mask, weights), out_proj_->weight, out_proj_->bias);
+}
+
+torch::Tensor MultiHeadAttentionImpl::attend_onto(const torch::Tensor& residual,
+                                                  const torch::Tensor& q, const torch::Tensor& k,
+                                                  const torch::Tensor& v) {
+  return vedkit::affine_add(mix(q, k, v, {}, nullptr), out_proj_->weight, out_proj_->bias,
+                            residual);
 }
 
 }  // namespace vedkit

@@ -31,6 +31,10 @@ class MultiHeadAttentionImpl : public torch::nn::Module {
   // attention weights [B, H, T, S].
   torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                        const torch::Tensor& mask = {}, torch::Tensor* weights = nullptr);
+  // residual + attend(q, k, v), the sum fused into the output projection where it can be: a
+  // pre-norm block's skip connection. residual is [B, T, D].
+  torch::Tensor attend_onto(const torch::Tensor& residual, const torch::Tensor& q,
+                            const torch::Tensor& k, const torch::Tensor& v);
 
   int64_t heads() const { return heads_; }
   const torch::Tensor& in_proj_weight() const { return in_proj_weight_; }  // [3D, D]: q, k, v
@@ -39,6 +43,9 @@ class MultiHeadAttentionImpl : public torch::nn::Module {
 
  private:
   torch::Tensor split_heads(const torch::Tensor& x) const;  // [B, T, D] -> [B, H, T, Dh]
+  // attend's weighted values before the output projection: [B, T, D].
+  torch::Tensor mix(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                    const torch::Tensor& mask, torch::Tensor* weights);
 
   int64_t width_;
   int64_t heads_;
