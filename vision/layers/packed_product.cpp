@@ -81,14 +81,17 @@ VEDKIT_AVX2 void tile(const Product& p, const float* panel, int64_t in, int64_t 
   __m256 acc0[R], acc1[R];
 #pragma GCC unroll 6
   for (int r = 0; r < R; ++r) acc0[r] = acc1[r] = _mm256_setzero_ps();
-  const float* x = p.x + row * p.x_stride;
+  // A pointer a row: one register each, where x + r * stride + k took an address sum each.
+  const float* x[R];
+#pragma GCC unroll 6
+  for (int r = 0; r < R; ++r) x[r] = p.x + (row + r) * p.x_stride;
 #pragma GCC unroll 4
   for (int64_t k = 0; k < in; ++k) {
     const __m256 b0 = _mm256_load_ps(panel + k * kPanel);
     const __m256 b1 = _mm256_load_ps(panel + k * kPanel + 8);
 #pragma GCC unroll 6
     for (int r = 0; r < R; ++r) {
-      const __m256 a = _mm256_broadcast_ss(x + r * p.x_stride + k);
+      const __m256 a = _mm256_broadcast_ss(x[r] + k);
       acc0[r] = _mm256_fmadd_ps(a, b0, acc0[r]);
       acc1[r] = _mm256_fmadd_ps(a, b1, acc1[r]);
     }
