@@ -12,10 +12,13 @@
 
 namespace vedkit::bench {
 
-// Runs `pass` three times to warm up, then for at least `seconds` (and 5 passes), and prints
-// the line the bench drivers read: "images_per_s latency_ms best_pass_ms". The fastest pass
-// shows what the code can do when the VM's host lets it; the mean, what it did.
-inline void time_passes(const std::function<void()>& pass, int64_t images_per_pass, double seconds) {
+struct PassTimes {
+  double passes_per_s = 0, mean_ms = 0, best_ms = 0;
+};
+
+// Runs `pass` three times to warm up, then for at least `seconds` (and 5 passes). The fastest
+// pass shows what the code can do when the VM's host lets it; the mean, what it did.
+inline PassTimes measure_passes(const std::function<void()>& pass, double seconds) {
   for (int i = 0; i < 3; ++i) pass();
   using clock = std::chrono::steady_clock;
   const auto start = clock::now();
@@ -29,8 +32,13 @@ inline void time_passes(const std::function<void()>& pass, int64_t images_per_pa
     best = std::min(best, std::chrono::duration<double>(now - began).count());
     elapsed = std::chrono::duration<double>(now - start).count();
   }
-  std::cout << passes * images_per_pass / elapsed << " " << 1000.0 * elapsed / passes << " "
-            << 1000.0 * best << "\n";
+  return {passes / elapsed, 1000.0 * elapsed / passes, 1000.0 * best};
+}
+
+// measure_passes, then the line the bench drivers read: "images_per_s latency_ms best_pass_ms".
+inline void time_passes(const std::function<void()>& pass, int64_t images_per_pass, double seconds) {
+  const auto t = measure_passes(pass, seconds);
+  std::cout << t.passes_per_s * images_per_pass << " " << t.mean_ms << " " << t.best_ms << "\n";
 }
 
 // --engine: "onednn" (the default: whole float32 conv networks as oneDNN graphs where the build

@@ -1,10 +1,11 @@
 #pragma once
 // Float32 matrix products y = x W^T + b for linear layers at inference, on AVX2 and FMA, with
 // W packed once into panels of 16 output columns (as BLIS and ONNX Runtime's MLAS pre-pack
-// weights). Per call, a library sgemm packs both operands again; on a ViT-Ti's products at
-// batch 1 (197 rows) that packing and its edge handling held oneDNN's to 100-145 GFLOP/s on a
-// 2-core Zen 3 whose FMA peak is about 190, and this kernel reaches about 150
-// (bench/README.md). GELU and a residual sum are applied as each 6x16 tile is written.
+// weights), where a library sgemm packs both operands again on every call. On a ViT-Ti's
+// products (bench-linear) it ran at 145-185 GFLOP/s on a 2-core Zen 3 whose FMA peak is about
+// 190-200, oneDNN's sgemm at 130-172; in the whole ViT-Ti, whose weights are cold by the time
+// each layer runs, batch 1 went from 20.4 to 17.7 ms (bench/README.md). GELU and a residual
+// sum are applied as each 6x16 tile is written.
 // No torch header: linear layers reach it through vision/layers/affine.h.
 
 #include <cstdint>
