@@ -9,10 +9,6 @@
 
 namespace vedkit {
 
-// Writes text in white on a dark band along the bottom (top = true: along the top) of image,
-// wrapped to its width.
-void draw_caption(cv::Mat& image, const std::string& text, bool top = false);
-
 // One word's attention [rows, columns] over the region the model saw: scaled to its maximum,
 // upsampled to the region, colour-mapped (red = most attended) and blended over the frame, the
 // region outlined when it is not the whole frame, and the word written at the top.

@@ -66,17 +66,17 @@ int main(int argc, char** argv) {
                       ? vedkit::FrameSource::open_camera(args["camera"].as<int>())
                       : vedkit::FrameSource::open_video(args["video"].as<std::string>(),
                                                         args.count("fast") == 0);
-    vedkit::LiveCaptionOptions live;
+    vedkit::LiveOptions live;
     live.show = args.count("headless") == 0;
     if (args.count("out")) live.video_out = args["out"].as<std::string>();
     if (args.count("frames")) live.frames_dir = args["frames"].as<std::string>();
-    live.json = args.count("json") > 0;
-    live.attention_dir = attention_dir;
-    live.attention_limit = args["attention-limit"].as<int64_t>();
     live.inference_threads = args["threads"].as<int64_t>();
+    vedkit::LiveCaptioner live_captioner(
+        captioner, {args.count("json") > 0, attention_dir, args["attention-limit"].as<int64_t>()},
+        std::cout);
     vedkit::install_interrupt_handler();
-    const auto report = vedkit::run_live_captioning(*source, captioner, live, std::cout);
-    std::cerr << "vedkit-caption: " << vedkit::format_report(report) << "\n";
+    const auto report = vedkit::run_live(*source, live_captioner, live);
+    std::cerr << "vedkit-caption: " << vedkit::format_report(report, "captions") << "\n";
     return 0;
   });
 }

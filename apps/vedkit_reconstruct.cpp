@@ -1,7 +1,10 @@
 // vedkit-reconstruct --model FILE [--out DIR] [--score | --anomaly [--threshold T]]
 //                    [--encode FILE.npy|.csv] [--interpolate A B [--steps N]] INPUT...
+// vedkit-reconstruct --model FILE (--camera N | --video FILE) [--threshold T] [--headless]
+//                    [--video-out FILE.avi|.mp4] [--frames DIR]
 // Reconstructions as PNGs (input above reconstruction), per-image error, anomaly maps and
-// verdicts, latents, or a strip of decoded blends between two images.
+// verdicts, latents, or a strip of decoded blends between two images; or live anomaly maps
+// drawn over a camera's or a video's frames.
 #include <torch/torch.h>
 
 #include <cmath>
@@ -11,6 +14,8 @@
 #include <iostream>
 
 #include "apps/cli.h"
+#include "apps/live_anomaly.h"
+#include "core/interrupt.h"
 #include "core/error.h"
 #include "core/model_file.h"
 #include "core/npy.h"
@@ -56,35 +61,17 @@ void write_latents(const std::string& path, const std::vector<std::string>& file
   for (const auto& file : files) names << file << "\n";
 }
 
-// The image's anomaly map at the file's own size as NPY and heat map, and its JSON line. The
-// model sees the whole image at the scale it trained at (its training images covered
-// trained_size), as its threshold was chosen there; a fixed input size is taken as it is.
+// The image's anomaly map at the file's own size as NPY and heat map, and its JSON line.
 void write_anomaly(vedkit::AutoencoderModel& model, const std::string& file,
                    const std::vector<int64_t>& trained_size, const std::string& stem, double threshold) {
-  namespace F = torch::nn::functional;
   const auto original = vedkit::read_image(file, model->in_channels());
-  const int64_t height = original.size(1), width = original.size(2);
-  std::vector<int64_t> size = model->input_size();
-  if (size.empty()) {
-    const double scale = std::max(static_cast<double>(trained_size[0]) / height,
-                                  static_cast<double>(trained_size[1]) / width);
-    size = {std::max<int64_t>(1, std::lround(height * scale)), std::max<int64_t>(1, std::lround(width * scale))};
-  }
-  const auto image = F::interpolate(original.unsqueeze(0),
-                                    F::InterpolateFuncOptions().size(size).mode(torch::kArea));
-  const auto result = vedkit::anomaly_maps(model, image);
-  const auto map = F::interpolate(result.maps.unsqueeze(1), F::InterpolateFuncOptions()
-                                                                .size(std::vector<int64_t>{height, width})
-                                                                .mode(torch::kBilinear)
-                                                                .align_corners(false))
-                       .squeeze(1);
-  const double score = result.scores[0].item<double>();
+  const auto [map, score] = vedkit::image_anomaly(model, original, trained_size);
   const bool judged = std::isfinite(threshold);
   // The threshold at the middle of the colour scale: red is above it.
   const double full_scale = judged ? 2 * threshold : map.max().item<double>();
-  vedkit::write_npy(stem + "_anomaly.npy", map[0]);
+  vedkit::write_npy(stem + "_anomaly.npy", map);
   vedkit::write_png(stem + "_anomaly.png",
-                    vedkit::heat_overlay(vedkit::tensor_to_image(original), map[0], full_scale));
+                    vedkit::heat_overlay(vedkit::tensor_to_image(original), map, full_scale));
   std::cout << std::setprecision(6) << "{\"image\": \"" << file << "\", \"score\": " << score;
   if (judged) {
     std::cout << ", \"threshold\": " << threshold << ", \"anomalous\": " << (score > threshold ? "true" : "false");
@@ -110,7 +97,13 @@ int main(int argc, char** argv) {
         ("encode", po::value<std::string>(), "write the latents to FILE.npy (+ FILE.npy.txt) or FILE.csv")
         ("interpolate", po::value<std::vector<std::string>>()->multitoken(), "A B: decode blends of two images")
         ("steps", po::value<int64_t>()->default_value(8), "blends between A and B")
-        ("input", po::value<std::vector<std::string>>(), "images, folders or globs");
+        ("input", po::value<std::vector<std::string>>(), "images, folders or globs")
+        ("camera", po::value<int>(), "anomaly maps of camera N live, a JSON line per analysed frame")
+        ("video", po::value<std::string>(), "anomaly maps of a video file, played at its frame rate")
+        ("headless", "camera/video: no window; keep the frames with --video-out or --frames")
+        ("video-out", po::value<std::string>(), "camera/video: write the frames with their maps to FILE.avi (MJPG) or .mp4")
+        ("frames", po::value<std::string>(), "camera/video: write the frames with their maps as PNGs to DIR")
+        ("fast", "read a video as fast as the output takes it instead of at its frame rate");
     vedkit::add_threads_option(options);
     options.add_options()("help", "show this help");
     po::positional_options_description positional;
@@ -118,16 +111,20 @@ int main(int argc, char** argv) {
     po::variables_map args;
     if (!vedkit::parse_args(argc, argv, options, args, &positional)) return 0;
 
+    const bool live = args.count("camera") + args.count("video") > 0;
+    if (args.count("camera") + args.count("video") + args.count("input") > 1) {
+      throw po::error("give one of --camera N, --video FILE or images");
+    }
     vedkit::use_threads_from(args);
     auto model = vedkit::load_autoencoder_model(args["model"].as<std::string>());
     const auto size = model->input_size();
     const auto out_dir = args["out"].as<std::string>();
-    std::filesystem::create_directories(out_dir);
+    if (!live) std::filesystem::create_directories(out_dir);
     torch::InferenceMode inference;
     // --anomaly's threshold and training size come from the model file's contents.
     double threshold = std::nan("");
     std::vector<int64_t> trained_size;
-    if (args.count("anomaly")) {
+    if (args.count("anomaly") || live) {
       const auto file = vedkit::ModelFile::open(args["model"].as<std::string>());
       threshold = args.count("threshold") ? args["threshold"].as<double>() : file.contents().anomaly_threshold;
       trained_size = vedkit::autoencoder_training_size(file, size);
@@ -137,6 +134,22 @@ int main(int argc, char** argv) {
       }
     }
 
+    if (live) {
+      auto source = args.count("camera")
+                        ? vedkit::FrameSource::open_camera(args["camera"].as<int>())
+                        : vedkit::FrameSource::open_video(args["video"].as<std::string>(),
+                                                          args.count("fast") == 0);
+      vedkit::LiveOptions options;
+      options.show = args.count("headless") == 0;
+      if (args.count("video-out")) options.video_out = args["video-out"].as<std::string>();
+      if (args.count("frames")) options.frames_dir = args["frames"].as<std::string>();
+      options.inference_threads = args["threads"].as<int64_t>();
+      vedkit::LiveAnomaly analyzer(model, trained_size, threshold, std::cout);
+      vedkit::install_interrupt_handler();
+      const auto report = vedkit::run_live(*source, analyzer, options);
+      std::cerr << "vedkit-reconstruct: " << vedkit::format_report(report, "anomaly maps") << "\n";
+      return 0;
+    }
     if (args.count("interpolate")) {
       const auto ends = args["interpolate"].as<std::vector<std::string>>();
       if (ends.size() != 2) throw po::error("--interpolate takes two images, A and B");

@@ -4,9 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
+#include <regex>
 #include <sstream>
 
 #include "core/model_file.h"
@@ -115,6 +117,60 @@ TEST_F(AnomalyApp, EvalGivesTheImageAurocOfNormalAgainstDamagedFrames) {
   ASSERT_EQ(eval.exit_code, 0) << eval.output;
   EXPECT_NE(eval.output.find("\"image_auroc\": 1,"), std::string::npos) << eval.output;
   EXPECT_NE(eval.output.find("\"true_positive_rate\": 1"), std::string::npos) << eval.output;
+}
+
+// The frames' verdicts in the JSON lines of a live run: frame index -> anomalous.
+std::map<int, bool> live_verdicts(const std::string& output) {
+  std::map<int, bool> verdicts;
+  const std::regex line("\"frame\": (\\d+), \"score\": [-+.e\\d]+, \"anomalous\": (true|false)");
+  for (std::sregex_iterator it(output.begin(), output.end(), line), end; it != end; ++it) {
+    verdicts[std::stoi((*it)[1])] = (*it)[2] == "true";
+  }
+  return verdicts;
+}
+
+TEST_F(AnomalyApp, LiveMapsJudgeEachAnalysedFrameOfAVideo) {
+  // The frame the still-image test judges, 8 times untouched, then 8 times with the defect
+  // growing, at 10 fps: paced as a live stream, the worker analyses most of them, each verdict
+  // under its own frame's index. (Other frames with more walkers score near the threshold.)
+  const auto clip = dir_->file("clip.avi");
+  {
+    cv::VideoWriter writer(clip, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 10.0, cv::Size(128, 96));
+    ASSERT_TRUE(writer.isOpened());
+    const cv::Mat frame = cv::imread(dir_->file("frames/000.png"));
+    for (int i = 0; i < 16; ++i) writer.write(i < 8 ? frame : with_defect(frame, 12 + i));
+  }
+  const auto run = testing::run_command(app("vedkit-reconstruct") + " --model " + dir_->file("run/best.vdk") +
+                                        " --video " + clip + " --headless --frames " + dir_->file("live"));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const auto verdicts = live_verdicts(run.output);
+  int normal = 0, anomalous = 0;
+  for (const auto& [frame, verdict] : verdicts) {
+    EXPECT_EQ(verdict, frame >= 8) << "frame " << frame << "\n" << run.output;
+    ++(frame >= 8 ? anomalous : normal);
+  }
+  EXPECT_GT(normal, 0) << run.output;
+  EXPECT_GT(anomalous, 0) << run.output;
+  EXPECT_NE(run.output.find("end of stream; 16 frames shown"), std::string::npos) << run.output;
+  const cv::Mat shown = cv::imread(dir_->file("live/frame_000015.png"));
+  ASSERT_FALSE(shown.empty());
+  EXPECT_EQ(shown.size(), cv::Size(128, 96));
+}
+
+TEST_F(AnomalyApp, LiveSourcesThatCannotBeReadAreOneLine) {
+  const auto model = " --model " + dir_->file("run/best.vdk");
+  auto run = testing::run_command(app("vedkit-reconstruct") + model + " --headless --video " +
+                                  dir_->file("missing.avi"));
+  EXPECT_NE(run.exit_code, 0);
+  EXPECT_NE(run.output.find("missing.avi"), std::string::npos) << run.output;
+  run = testing::run_command(app("vedkit-reconstruct") + model + " --headless --camera 9");
+  EXPECT_NE(run.exit_code, 0);
+  EXPECT_NE(run.output.find("camera 9: cannot be opened"), std::string::npos) << run.output;
+  run = testing::run_command(app("vedkit-reconstruct") + model + " --video " + dir_->file("missing.avi") +
+                             " " + dir_->file("frames/000.png"));
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.output.find("give one of --camera N, --video FILE or images"), std::string::npos)
+      << run.output;
 }
 
 TEST_F(AnomalyApp, OnlyOneOfNormalAndAnomalousIsOneLine) {

@@ -33,6 +33,31 @@ AnomalyMaps anomaly_maps(AutoencoderModel& model, const at::Tensor& images, doub
   return {torch::cat(maps), torch::cat(scores)};
 }
 
+ImageAnomaly image_anomaly(AutoencoderModel& model, const at::Tensor& image,
+                           const std::vector<int64_t>& trained_size) {
+  namespace F = torch::nn::functional;
+  torch::InferenceMode inference;
+  const auto original =
+      image.scalar_type() == torch::kUInt8 ? image.to(torch::kFloat) / 255 : image.to(torch::kFloat);
+  const int64_t height = original.size(1), width = original.size(2);
+  std::vector<int64_t> size = model->input_size();
+  if (size.empty()) {
+    const double scale = std::max(static_cast<double>(trained_size[0]) / height,
+                                  static_cast<double>(trained_size[1]) / width);
+    size = {std::max<int64_t>(1, std::lround(height * scale)),
+            std::max<int64_t>(1, std::lround(width * scale))};
+  }
+  const auto seen = F::interpolate(original.unsqueeze(0),
+                                   F::InterpolateFuncOptions().size(size).mode(torch::kArea));
+  const auto result = anomaly_maps(model, seen);
+  const auto map = F::interpolate(result.maps.unsqueeze(1),
+                                  F::InterpolateFuncOptions()
+                                      .size(std::vector<int64_t>{height, width})
+                                      .mode(torch::kBilinear)
+                                      .align_corners(false));
+  return {map[0][0], result.scores[0].item<double>()};
+}
+
 double anomaly_threshold(std::vector<double> normal_scores, double quantile) {
   if (normal_scores.empty()) throw Error("anomaly threshold: no normal images to choose it on");
   std::sort(normal_scores.begin(), normal_scores.end());

@@ -26,6 +26,17 @@ AnomalyMaps anomaly_maps(AutoencoderModel& model, const at::Tensor& images,
 AnomalyMaps anomaly_maps_of(const at::Tensor& images, const at::Tensor& reconstructions,
                             double sigma = kAnomalyMapSigma);
 
+// One image's anomaly map at its own size, and its score. image [C, H, W] (uint8 or float in
+// [0, 1]) is seen whole at the scale the model trained at: scaled so that it covers
+// trained_size [height, width] (the model's fixed input size, where it has one, instead), as
+// the threshold was chosen there; the map is scaled back to H x W.
+struct ImageAnomaly {
+  at::Tensor map;  // [H, W] float
+  double score = 0.0;
+};
+ImageAnomaly image_anomaly(AutoencoderModel& model, const at::Tensor& image,
+                           const std::vector<int64_t>& trained_size);
+
 // The normal images' scores' q-quantile (linear between order statistics, as numpy's
 // default): the threshold above which an image is called anomalous.
 double anomaly_threshold(std::vector<double> normal_scores, double quantile = 0.99);

@@ -56,7 +56,7 @@ cv::Mat overlay_mask(const cv::Mat& image, const at::Tensor& classes,
   return blended;
 }
 
-cv::Mat heat_overlay(const cv::Mat& image, const at::Tensor& map, double full_scale, double alpha) {
+cv::Mat heat_colours(const at::Tensor& map, double full_scale) {
   const auto levels = (map.to(torch::kFloat) / std::max(full_scale, 1e-12))
                           .clamp(0, 1)
                           .mul(255)
@@ -65,15 +65,24 @@ cv::Mat heat_overlay(const cv::Mat& image, const at::Tensor& map, double full_sc
                           .contiguous();
   const cv::Mat grey(static_cast<int>(levels.size(0)), static_cast<int>(levels.size(1)), CV_8U,
                      levels.data_ptr<uint8_t>());
-  cv::Mat heat, base, blended;
+  cv::Mat heat;
   cv::applyColorMap(grey, heat, cv::COLORMAP_JET);
+  return heat;
+}
+
+cv::Mat blend_over(const cv::Mat& image, const cv::Mat& colours, double alpha) {
+  cv::Mat base, blended;
   if (image.channels() == 1) {
     cv::cvtColor(image, base, cv::COLOR_GRAY2BGR);
   } else {
     base = image;
   }
-  cv::addWeighted(base, 1 - alpha, heat, alpha, 0, blended);
+  cv::addWeighted(base, 1 - alpha, colours, alpha, 0, blended);
   return blended;
+}
+
+cv::Mat heat_overlay(const cv::Mat& image, const at::Tensor& map, double full_scale, double alpha) {
+  return blend_over(image, heat_colours(map, full_scale), alpha);
 }
 
 }  // namespace vedkit
