@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <opencv2/highgui.hpp>
 
-#include "apps/quiet_opencv.h"
+#include "vision/io/quiet_opencv.h"
 #include "core/error.h"
 #include "vision/io/image_io.h"
 

@@ -3,7 +3,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "apps/quiet_opencv.h"
+#include "vision/io/quiet_opencv.h"
 #include "core/error.h"
 
 namespace vedkit {
@@ -34,7 +34,8 @@ std::unique_ptr<FrameSource> FrameSource::open_camera(int index) {
       new FrameSource(std::move(capture), std::move(first), name, true, false));
 }
 
-std::unique_ptr<FrameSource> FrameSource::open_video(const std::string& path, bool paced) {
+std::unique_ptr<FrameSource> FrameSource::open_video(const std::string& path, bool paced,
+                                                     int64_t skip) {
   if (!std::filesystem::is_regular_file(path)) throw DataError(path + ": no such video file");
   cv::VideoCapture capture;
   cv::Mat first;
@@ -43,8 +44,17 @@ std::unique_ptr<FrameSource> FrameSource::open_video(const std::string& path, bo
                     ": cannot be read as a video (corrupt, or a format this OpenCV build "
                     "does not decode)");
   }
-  return std::unique_ptr<FrameSource>(
+  // Read, not sought: seeking lands on key frames in many formats.
+  for (int64_t i = 0; i < skip; ++i) {
+    if (!capture.read(first) || first.empty()) {
+      throw DataError(path + ": has " + std::to_string(i + 1) + " frames, not more than the " +
+                      std::to_string(skip) + " to skip; skip fewer");
+    }
+  }
+  auto source = std::unique_ptr<FrameSource>(
       new FrameSource(std::move(capture), std::move(first), path, false, paced));
+  source->skipped_ = skip;
+  return source;
 }
 
 bool FrameSource::read(cv::Mat& frame, double& seconds) {
@@ -59,8 +69,9 @@ bool FrameSource::read(cv::Mat& frame, double& seconds) {
   if (live_) {
     seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   } else {
-    seconds = static_cast<double>(frames_read_) / fps_;
-    if (paced_) std::this_thread::sleep_until(start_ + std::chrono::duration<double>(seconds));
+    const double shown_for = static_cast<double>(frames_read_) / fps_;
+    if (paced_) std::this_thread::sleep_until(start_ + std::chrono::duration<double>(shown_for));
+    seconds = static_cast<double>(skipped_ + frames_read_) / fps_;
   }
   ++frames_read_;
   return true;

@@ -16,11 +16,12 @@ class FrameSource {
  public:
   static std::unique_ptr<FrameSource> open_camera(int index);
   // paced: deliver frames at the file's fps, as a live stream would; otherwise as fast as
-  // they are asked for.
-  static std::unique_ptr<FrameSource> open_video(const std::string& path, bool paced = true);
+  // they are asked for. skip: start after this many frames.
+  static std::unique_ptr<FrameSource> open_video(const std::string& path, bool paced = true,
+                                                 int64_t skip = 0);
 
-  // The next frame (a new buffer each time) and its time in seconds: the position in a video,
-  // the time since opening for a camera. False at the end of the stream.
+  // The next frame (a new buffer each time) and its time in seconds: the position in a video
+  // (skipped frames included), the time since opening for a camera. False at the end.
   bool read(cv::Mat& frame, double& seconds);
 
   // A camera cannot wait: frames the display has not taken in time are dropped. A video file
@@ -42,6 +43,7 @@ class FrameSource {
   cv::Mat first_;  // read when opening, handed out by the first read()
   cv::Size size_;
   int64_t frames_read_ = 0;
+  int64_t skipped_ = 0;
   std::chrono::steady_clock::time_point start_;
 };
 

@@ -1,6 +1,6 @@
 // vedkit-reconstruct --model FILE [--out DIR] [--score | --anomaly [--threshold T]]
 //                    [--encode FILE.npy|.csv] [--interpolate A B [--steps N]] INPUT...
-// vedkit-reconstruct --model FILE (--camera N | --video FILE) [--threshold T] [--headless]
+// vedkit-reconstruct --model FILE (--camera N | --video FILE [--skip K]) [--threshold T] [--headless]
 //                    [--video-out FILE.avi|.mp4] [--frames DIR]
 // Reconstructions as PNGs (input above reconstruction), per-image error, anomaly maps and
 // verdicts, latents, or a strip of decoded blends between two images; or live anomaly maps
@@ -103,7 +103,8 @@ int main(int argc, char** argv) {
         ("headless", "camera/video: no window; keep the frames with --video-out or --frames")
         ("video-out", po::value<std::string>(), "camera/video: write the frames with their maps to FILE.avi (MJPG) or .mp4")
         ("frames", po::value<std::string>(), "camera/video: write the frames with their maps as PNGs to DIR")
-        ("fast", "read a video as fast as the output takes it instead of at its frame rate");
+        ("fast", "read a video as fast as the output takes it instead of at its frame rate")
+        ("skip", po::value<int64_t>()->default_value(0), "--video: start after this many frames");
     vedkit::add_threads_option(options);
     options.add_options()("help", "show this help");
     po::positional_options_description positional;
@@ -112,6 +113,7 @@ int main(int argc, char** argv) {
     if (!vedkit::parse_args(argc, argv, options, args, &positional)) return 0;
 
     const bool live = args.count("camera") + args.count("video") > 0;
+    if (args["skip"].as<int64_t>() < 0) throw po::error("--skip: expected 0 or more frames");
     if (args.count("camera") + args.count("video") + args.count("input") > 1) {
       throw po::error("give one of --camera N, --video FILE or images");
     }
@@ -138,7 +140,8 @@ int main(int argc, char** argv) {
       auto source = args.count("camera")
                         ? vedkit::FrameSource::open_camera(args["camera"].as<int>())
                         : vedkit::FrameSource::open_video(args["video"].as<std::string>(),
-                                                          args.count("fast") == 0);
+                                                          args.count("fast") == 0,
+                                                          args["skip"].as<int64_t>());
       vedkit::LiveOptions options;
       options.show = args.count("headless") == 0;
       if (args.count("video-out")) options.video_out = args["video-out"].as<std::string>();

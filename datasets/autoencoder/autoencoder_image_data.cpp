@@ -19,12 +19,20 @@ AutoencoderDataOptions read_autoencoder_data_options(ConfigSection data,
                                                      uint64_t seed) {
   AutoencoderDataOptions options;
   options.seed = seed;
-  options.source = data.get_string("source", options.source, {"folder", "fashion_mnist"});
+  options.source = data.get_string("source", options.source, {"folder", "video", "fashion_mnist"});
   const bool mnist = options.source == "fashion_mnist";
   if (mnist) {
     options.root = data.get_string("root", std::string(kDefaultFashionMnistDir));
     options.split = data.get_string("split", options.split, {"train", "test"});
     options.classes = data.get_ints("classes", std::vector<int64_t>{}, {0, 9});
+  } else if (options.source == "video") {
+    options.root = data.get_string("video", std::nullopt);
+    options.frames = data.get_ints("frames", options.frames, {-1, int64_t{1} << 40});
+    if (options.frames.size() != 2 || options.frames[0] < 0 ||
+        (options.frames[1] >= 0 && options.frames[1] <= options.frames[0])) {
+      data.fail("frames", "expected [first, end], 0 <= first < end (end -1: to the last frame)");
+    }
+    options.frame_step = data.get_int("frame_step", options.frame_step, {1, 1 << 20});
   } else {
     options.root = data.get_string("root", std::nullopt);
     options.list = data.get_string("list", "");
@@ -67,6 +75,11 @@ std::pair<at::Tensor, at::Tensor> load_autoencoder_images(const AutoencoderDataO
   if (options.source == "fashion_mnist") {
     const auto set =
         load_fashion_mnist_images(options.root, options.split, channels, height, width, options.classes);
+    return hold_out_images(set.images, options.val_fraction, options.seed);
+  }
+  if (options.source == "video") {
+    const auto set = load_video_frames(options.root, options.frames[0], options.frames[1],
+                                       options.frame_step, channels, height, width);
     return hold_out_images(set.images, options.val_fraction, options.seed);
   }
   if (!options.val_root.empty()) {

@@ -12,8 +12,11 @@
 namespace vedkit {
 
 struct AutoencoderDataOptions {
-  std::string source = "folder";  // folder | fashion_mnist
-  std::string root;               // folder: the images (recursive); fashion_mnist: the IDX files
+  std::string source = "folder";  // folder | video | fashion_mnist
+  std::string root;               // folder: the images (recursive); fashion_mnist: the IDX files;
+                                  // video: the video file (data.video)
+  std::vector<int64_t> frames = {0, -1};  // video: frames [first, end) (-1: to the last)
+  int64_t frame_step = 1;                 // video: every this many frames
   std::string list;               // folder: only the images this file names (paths or stems)
   std::string val_root;           // folder: a separate validation folder (else val_fraction)
   std::string split = "train";    // fashion_mnist: train | test
@@ -36,7 +39,7 @@ AutoencoderDataOptions read_autoencoder_data_options(ConfigSection data,
 std::vector<int64_t> autoencoder_training_size(const ModelFile& file,
                                                const std::vector<int64_t>& model_input_size);
 
-// Training and validation images, uint8 [N, C, H, W], from a folder or Fashion-MNIST: the
+// Training and validation images, uint8 [N, C, H, W], from a folder, a video or Fashion-MNIST: the
 // validation folder, or the seeded hold-out of val_fraction, which every load with the same
 // options draws alike (so a trained model can be scored on its own validation images again).
 // Unreadable files are listed once on stderr (even when training is quiet) and skipped.

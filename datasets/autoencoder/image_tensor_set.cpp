@@ -5,6 +5,7 @@
 #include <torch/types.h>
 
 #include <filesystem>
+#include <opencv2/videoio.hpp>
 #include <fstream>
 #include <set>
 
@@ -12,6 +13,7 @@
 #include "datasets/fashion_mnist.h"
 #include "datasets/image_files.h"
 #include "vision/io/image_io.h"
+#include "vision/io/quiet_opencv.h"
 
 namespace vedkit {
 std::set<std::string> read_name_list(const std::string& list_file, const std::string& key) {
@@ -49,6 +51,31 @@ ImageTensorSet load_image_files(const std::vector<std::string>& paths, int64_t c
     }
   }
   if (!good.empty()) set.images = torch::stack(good);
+  return set;
+}
+
+ImageTensorSet load_video_frames(const std::string& path, int64_t first, int64_t end,
+                                 int64_t step, int64_t channels, int64_t height, int64_t width) {
+  if (!std::filesystem::is_regular_file(path)) throw DataError(path + ": no such video file");
+  cv::VideoCapture video;
+  if (!open_quietly([&] { return video.open(path); })) {
+    throw DataError(path + ": cannot be read as a video (corrupt, or a format this OpenCV build "
+                           "does not decode)");
+  }
+  std::vector<at::Tensor> frames;
+  cv::Mat frame;
+  int64_t index = 0;
+  for (; (end < 0 || index < end) && video.read(frame) && !frame.empty(); ++index) {
+    if (index < first || (index - first) % step != 0) continue;
+    frames.push_back(
+        image_to_tensor(resize_covering(to_bgr8(frame), height, width), channels).mul(255).round().to(torch::kUInt8));
+  }
+  if (frames.empty()) {
+    throw DataError(path + ": no frame in data.frames [" + std::to_string(first) + ", " +
+                    std::to_string(end) + ") of its " + std::to_string(index) + " frames");
+  }
+  ImageTensorSet set;
+  set.images = torch::stack(frames);
   return set;
 }
 

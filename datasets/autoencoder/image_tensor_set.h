@@ -29,6 +29,12 @@ ImageTensorSet load_image_folder(const std::string& root, const std::string& lis
 ImageTensorSet load_image_files(const std::vector<std::string>& paths, int64_t channels,
                                 int64_t height, int64_t width);
 
+// Frames first, first + step, ... before end (-1: the last) of a video file, as
+// load_image_folder brings images to channels x height x width. A file that cannot be read as
+// a video, or has no frame in the range, is a DataError naming it.
+ImageTensorSet load_video_frames(const std::string& path, int64_t first, int64_t end,
+                                 int64_t step, int64_t channels, int64_t height, int64_t width);
+
 // The lines of a list of images (paths or stems), trailing spaces and empty lines dropped; an
 // unreadable file is a DataError naming it and key, the setting that named it.
 std::set<std::string> read_name_list(const std::string& list_file, const std::string& key);

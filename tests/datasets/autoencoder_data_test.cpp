@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/videoio.hpp>
 #include <torch/torch.h>
 
 #include <filesystem>
@@ -143,6 +144,53 @@ TEST(AutoencoderData, ShiftMustBeSmallerThanTheImage) {
   const auto options = read_autoencoder_data_options(config.section("data"), {}, 1);
   EXPECT_EQ(options.augmentation.shift, 2);
   EXPECT_FALSE(options.augmentation.flip);
+}
+
+// A 10-frame clip whose frame k is filled with grey level 20 k, so each frame read shows
+// which it was.
+std::string write_numbered_clip(const TempDir& dir) {
+  const auto path = dir.file("clip.avi");
+  cv::VideoWriter writer(path, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 10.0, cv::Size(40, 30));
+  for (int k = 0; k < 10; ++k) writer.write(cv::Mat(30, 40, CV_8UC3, cv::Scalar::all(20 * k)));
+  return path;
+}
+
+TEST(VideoFrames, TakesEveryStepthFrameOfTheRangeAtTheConfiguredSize) {
+  TempDir dir;
+  const auto clip = write_numbered_clip(dir);
+  const auto set = load_video_frames(clip, 2, 9, 3, 1, 12, 16);  // frames 2, 5 and 8
+  ASSERT_EQ(set.images.sizes(), (std::vector<int64_t>{3, 1, 12, 16}));
+  for (int64_t i = 0; i < 3; ++i) {
+    EXPECT_NEAR(set.images[i].to(torch::kFloat).mean().item<double>(), 20.0 * (2 + 3 * i), 3.0) << i;
+  }
+  EXPECT_EQ(load_video_frames(clip, 0, -1, 1, 3, 12, 16).images.size(0), 10);
+}
+
+TEST(VideoFrames, MissingUnreadableOrEmptyRangesAreClearErrors) {
+  TempDir dir;
+  const auto clip = write_numbered_clip(dir);
+  EXPECT_NE(testing::error_of<DataError>([&] { load_video_frames(dir.file("none.avi"), 0, -1, 1, 3, 8, 8); })
+                .find("none.avi: no such video file"),
+            std::string::npos);
+  const auto text = dir.write("text.avi", "not a video");
+  EXPECT_NE(testing::error_of<DataError>([&] { load_video_frames(text, 0, -1, 1, 3, 8, 8); })
+                .find("text.avi: cannot be read as a video"),
+            std::string::npos);
+  EXPECT_NE(testing::error_of<DataError>([&] { load_video_frames(clip, 20, 30, 1, 3, 8, 8); })
+                .find("no frame in data.frames [20, 30) of its 10 frames"),
+            std::string::npos);
+}
+
+TEST(AutoencoderData, VideoFramesMustBeAnOrderedRange) {
+  auto config = Config::from_text("data: {source: video, video: x.avi, frames: [5, 3]}\n", "ae.yaml");
+  const auto message =
+      testing::error_of<ConfigError>([&] { read_autoencoder_data_options(config.section("data"), {}, 1); });
+  EXPECT_NE(message.find("data.frames"), std::string::npos) << message;
+  config = Config::from_text("data: {source: video, video: x.avi, frames: [0, 398], frame_step: 2}\n", "ae.yaml");
+  const auto options = read_autoencoder_data_options(config.section("data"), {}, 1);
+  EXPECT_EQ(options.root, "x.avi");
+  EXPECT_EQ(options.frames, (std::vector<int64_t>{0, 398}));
+  EXPECT_EQ(options.frame_step, 2);
 }
 
 }  // namespace
