@@ -98,7 +98,8 @@ int evaluate_anomaly_detection(const vedkit::po::variables_map& args) {
 }
 
 // One-class anomaly detection on a labelled set: the images of normal_classes are normal, the
-// rest anomalous; image AUROC by the anomaly map's maximum and by the mean squared error.
+// rest anomalous; image AUROC by the anomaly map's maximum, by the mean squared error and by
+// 1 - SSIM.
 int evaluate_one_class(vedkit::AutoencoderModel& model, const vedkit::ImageTensorSet& set,
                        const std::vector<int64_t>& normal_classes, const vedkit::po::variables_map& args) {
   const auto normal = torch::isin(set.labels, torch::tensor(normal_classes, torch::kLong));
@@ -109,12 +110,15 @@ int evaluate_one_class(vedkit::AutoencoderModel& model, const vedkit::ImageTenso
     return std::vector<double>(values.data_ptr<double>(), values.data_ptr<double>() + values.numel());
   };
   const double by_map = vedkit::auroc(as_vector(vedkit::anomaly_maps(model, set.images).scores), anomalous);
-  const double by_mse = vedkit::auroc(as_vector(vedkit::score_reconstructions(model, set.images).mse), anomalous);
+  const auto scores = vedkit::score_reconstructions(model, set.images);
+  const double by_mse = vedkit::auroc(as_vector(scores.mse), anomalous);
+  const double by_ssim = vedkit::auroc(as_vector(1 - scores.ssim), anomalous);
   std::ostringstream json;
   json << std::setprecision(6) << "{\"images\": " << anomalous.size() << ", \"image_auroc\": " << by_map
-       << ", \"image_auroc_mse\": " << by_mse << "}";
+       << ", \"image_auroc_mse\": " << by_mse << ", \"image_auroc_ssim\": " << by_ssim << "}";
   std::cout << std::fixed << std::setprecision(4) << "image AUROC (anomaly map maximum)  " << by_map << "\n"
-            << "image AUROC (mean squared error)   " << by_mse << "\n" << json.str() << "\n";
+            << "image AUROC (mean squared error)   " << by_mse << "\n"
+            << "image AUROC (1 - SSIM)             " << by_ssim << "\n" << json.str() << "\n";
   if (args.count("json")) std::ofstream(args["json"].as<std::string>()) << json.str() << "\n";
   return 0;
 }
