@@ -1,12 +1,14 @@
 // vedkit-eval --model FILE --data SCENES_ROOT [--split test] | --images DIR --masks DIR
 // Segmentation: per-class IoU, Dice and accuracy, then aAcc, mIoU, mDice, mAcc, and a JSON line.
 // Autoencoder (--images DIR, --fashion-mnist SPLIT or --held-out): mean MSE, PSNR and SSIM, and a
-// JSON line; with --normal DIR --anomalous DIR, image AUROC and the rates at its threshold.
+// JSON line; with --normal DIR --anomalous DIR, image AUROC and the rates at its threshold, and
+// with --masks DIR (the anomalous images' ground truth) the pixel AUROC.
 // Captioner (--captions FILE [--images DIR] [--list FILE]): BLEU-1..4, ROUGE-L, CIDEr-D, a JSON
 // line, and with --coco-results FILE the captions in COCO's results format. On a scenes set, also
 // the share of captions with the reference's items and relations.
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -22,10 +24,12 @@
 #include "datasets/captions/caption_lists.h"
 #include "datasets/captions/evaluate_captions.h"
 #include "datasets/fashion_mnist.h"
+#include "datasets/image_files.h"
 #include "datasets/scenes/caption_facts.h"
 #include "datasets/segmentation/evaluate_pairs.h"
 #include "vision/autoencoder/anomaly_map.h"
 #include "vision/autoencoder/reconstruction_scores.h"
+#include "vision/io/image_io.h"
 #include "vision/metrics/auroc.h"
 
 namespace {
@@ -46,8 +50,51 @@ at::Tensor held_out_images_of(const std::string& model_path, int64_t channels,
   }
 }
 
+// The ground-truth mask of an anomalous image in masks_dir: the image file of the same stem, or
+// of the stem with "_mask" (MVTec AD's naming). A missing one is a DataError naming the image.
+std::string mask_of(const std::string& image, const std::string& masks_dir) {
+  const auto stem = std::filesystem::path(image).stem().string();
+  for (const auto& mask : vedkit::list_images(masks_dir)) {
+    const auto name = std::filesystem::path(mask).stem().string();
+    if (name == stem || name == stem + "_mask") return mask;
+  }
+  throw vedkit::DataError(image + ": no mask named " + stem + " or " + stem + "_mask in " +
+                          masks_dir + "; give one for every anomalous image");
+}
+
+// Pixel AUROC: every pixel of every image, its anomaly map's value at the image's own size
+// against its mask (nonzero: anomalous; normal images have none and count as all normal).
+double pixel_auroc(vedkit::AutoencoderModel& model, const std::vector<int64_t>& trained_size,
+                   const std::string& normal_dir, const std::string& anomalous_dir,
+                   const std::string& masks_dir) {
+  std::vector<double> values;
+  std::vector<bool> anomalous;
+  for (const auto* dir : {&normal_dir, &anomalous_dir}) {
+    for (const auto& image : vedkit::list_images(*dir)) {
+      const auto [map, score] = vedkit::image_anomaly(
+          model, vedkit::read_image(image, model->in_channels()), trained_size);
+      at::Tensor truth = torch::zeros(map.sizes(), torch::kBool);
+      if (dir == &anomalous_dir) {
+        const auto mask_path = mask_of(image, masks_dir);
+        truth = vedkit::read_mask(mask_path) != 0;
+        if (truth.sizes() != map.sizes()) {
+          throw vedkit::DataError(mask_path + ": mask of " + std::to_string(truth.size(1)) + "x" +
+                                  std::to_string(truth.size(0)) + " for an image of " +
+                                  std::to_string(map.size(1)) + "x" + std::to_string(map.size(0)));
+        }
+      }
+      const auto flat = map.to(torch::kDouble).contiguous().view(-1);
+      const auto labels = truth.contiguous().view(-1);
+      values.insert(values.end(), flat.data_ptr<double>(), flat.data_ptr<double>() + flat.numel());
+      for (int64_t i = 0; i < labels.numel(); ++i) anomalous.push_back(labels.data_ptr<bool>()[i]);
+    }
+  }
+  return vedkit::auroc(values, anomalous);
+}
+
 // Anomaly detection: scores of a folder of normal and one of anomalous images, at the size the
-// model trained at; image AUROC, and the rates at the model's threshold.
+// model trained at; image AUROC, the rates at the model's threshold, and with --masks the pixel
+// AUROC.
 int evaluate_anomaly_detection(const vedkit::po::variables_map& args) {
   const auto path = args["model"].as<std::string>();
   auto model = vedkit::load_autoencoder_model(path);
@@ -82,6 +129,13 @@ int evaluate_anomaly_detection(const vedkit::po::variables_map& args) {
   std::cout << std::fixed << std::setprecision(4) << "normal images     " << negatives << "\n"
             << "anomalous images  " << positives << "\n"
             << "image AUROC       " << image_auroc << "\n";
+  if (args.count("masks")) {
+    const double by_pixel = pixel_auroc(model, size, args["normal"].as<std::string>(),
+                                        args["anomalous"].as<std::string>(),
+                                        args["masks"].as<std::string>());
+    std::cout << "pixel AUROC       " << by_pixel << "\n";
+    json << ", \"pixel_auroc\": " << by_pixel;
+  }
   if (std::isfinite(threshold)) {
     const double tpr = static_cast<double>(flagged_anomalous) / std::max<int64_t>(1, positives);
     const double fpr = static_cast<double>(flagged_normal) / std::max<int64_t>(1, negatives);
@@ -202,7 +256,8 @@ int main(int argc, char** argv) {
         ("data", po::value<std::string>(), "a scenes set's folder (see vedkit-scenes)")
         ("split", po::value<std::string>()->default_value("test"), "the split of --data")
         ("images", po::value<std::string>(), "a folder of images (instead of --data); captioners: the folder the caption file's image names are in")
-        ("masks", po::value<std::string>(), "their class-index masks, matched by name")
+        ("masks", po::value<std::string>(), "their class-index masks, matched by name; with "
+                                            "--anomalous, its images' anomaly masks (pixel AUROC)")
         ("fashion-mnist", po::value<std::string>(), "autoencoders: a Fashion-MNIST split (train | test)")
         ("held-out", "autoencoders: the validation images its training held out (as its file records)")
         ("normal", po::value<std::string>(), "autoencoders: a folder of normal images (with --anomalous: image AUROC)")

@@ -173,6 +173,37 @@ TEST_F(AnomalyApp, LiveSourcesThatCannotBeReadAreOneLine) {
       << run.output;
 }
 
+TEST_F(AnomalyApp, MasksGiveThePixelAurocAndMustCoverEveryAnomalousImage) {
+  for (const char* sub : {"pix_normal", "pix_anomalous", "pix_masks"}) {
+    std::filesystem::create_directories(dir_->file(sub));
+  }
+  for (const char* name : {"008", "048", "088", "128"}) {
+    const cv::Mat frame = cv::imread(dir_->file("frames/") + name + ".png");
+    cv::imwrite(dir_->file("pix_normal/") + name + ".png", frame);
+    cv::imwrite(dir_->file("pix_anomalous/") + name + ".png", with_defect(frame, 20));
+    // The pasted box, its 2-pixel outline included, in MVTec AD's naming.
+    cv::Mat mask(frame.size(), CV_8U, cv::Scalar(0));
+    cv::rectangle(mask, cv::Rect(frame.cols / 2 - 11, frame.rows / 2 - 11, 22, 22), cv::Scalar(255), cv::FILLED);
+    cv::imwrite(dir_->file("pix_masks/") + name + "_mask.png", mask);
+  }
+  const auto command = app("vedkit-eval") + " --model " + dir_->file("run/best.vdk") + " --normal " +
+                       dir_->file("pix_normal") + " --anomalous " + dir_->file("pix_anomalous") +
+                       " --masks " + dir_->file("pix_masks");
+  const auto eval = testing::run_command(command);
+  ASSERT_EQ(eval.exit_code, 0) << eval.output;
+  std::smatch found;
+  ASSERT_TRUE(std::regex_search(eval.output, found, std::regex("\"pixel_auroc\": ([0-9.e-]+)")))
+      << eval.output;
+  // The map is smoothed (sigma 4) and the walkers also differ, so not 1; far above chance.
+  EXPECT_GT(std::stod(found[1]), 0.9) << eval.output;
+
+  std::filesystem::remove(dir_->file("pix_masks/128_mask.png"));
+  const auto missing = testing::run_command(command);
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.output.find("128.png: no mask named 128 or 128_mask in"), std::string::npos)
+      << missing.output;
+}
+
 TEST_F(AnomalyApp, OnlyOneOfNormalAndAnomalousIsOneLine) {
   const auto eval = testing::run_command(app("vedkit-eval") + " --model " + dir_->file("run/best.vdk") +
                                          " --normal " + dir_->file("frames"));
