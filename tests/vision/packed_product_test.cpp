@@ -28,7 +28,8 @@ TEST_F(PackedProduct, MatchesTorchLinearOnEdgeShapes) {
     const auto bias = torch::randn({out});
     const auto x = torch::randn({rows, in});
     const auto expected = torch::nn::functional::linear(x, weight, bias);
-    EXPECT_LT(relative_diff(affine(x, weight, bias), expected), 1e-6) << rows << "x" << in << "x" << out;
+    EXPECT_LT(relative_diff(affine(x, weight, bias), expected), 1e-6)
+        << rows << "x" << in << "x" << out;
     EXPECT_LT(relative_diff(affine(x, weight), torch::nn::functional::linear(x, weight)), 1e-6);
   }
 }
@@ -49,7 +50,8 @@ TEST_F(PackedProduct, GeluEqualsTorchsOverItsRange) {
   // A weight of one makes affine_gelu GELU itself, on 8001 values in [-10, 10].
   const auto values = torch::linspace(-10, 10, 8001).reshape({-1, 1});
   const auto expected = torch::gelu(values);
-  const auto error = (affine_gelu(values, torch::ones({1, 1})) - expected).abs() / (1 + expected.abs());
+  const auto error =
+      (affine_gelu(values, torch::ones({1, 1})) - expected).abs() / (1 + expected.abs());
   // The erf approximation is within 4e-7, which GELU scales by |x| / 2.
   EXPECT_LT(error.max().item<float>(), 2e-6);
 }

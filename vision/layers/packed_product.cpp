@@ -76,8 +76,8 @@ VEDKIT_AVX2 void finish(const float* t, int rows, int columns, const Product& p,
 
 // One tile: R rows of x times one panel, over all of in.
 template <int R>
-VEDKIT_AVX2 void tile(const Product& p, const float* panel, int64_t in, int64_t row,
-                      int64_t column, int columns) {
+VEDKIT_AVX2 void tile(const Product& p, const float* panel, int64_t in, int64_t row, int64_t column,
+                      int columns) {
   __m256 acc0[R], acc1[R];
 #pragma GCC unroll 6
   for (int r = 0; r < R; ++r) acc0[r] = acc1[r] = _mm256_setzero_ps();
@@ -107,7 +107,7 @@ VEDKIT_AVX2 void tile(const Product& p, const float* panel, int64_t in, int64_t 
 }
 
 using TileFunction = void (*)(const Product&, const float*, int64_t, int64_t, int64_t, int);
-constexpr TileFunction kTiles[kRows + 1] = {nullptr,  tile<1>, tile<2>, tile<3>,
+constexpr TileFunction kTiles[kRows + 1] = {nullptr, tile<1>, tile<2>, tile<3>,
                                             tile<4>, tile<5>, tile<6>};
 
 // Rows [first_row, end_row) against panels [first_panel, end_panel): row blocks outside, so a
@@ -138,7 +138,10 @@ bool preferred() {
 Weights pack(const float* weight, int64_t out, int64_t in, int64_t row_stride) {
   const int64_t panels = (out + kPanel - 1) / kPanel;
   const size_t count = static_cast<size_t>(panels * in * kPanel);
-  Weights w{out, in, std::shared_ptr<float>(static_cast<float*>(aligned_buffer(count * sizeof(float)).release()), AlignedFree())};
+  Weights w{
+      out, in,
+      std::shared_ptr<float>(static_cast<float*>(aligned_buffer(count * sizeof(float)).release()),
+                             AlignedFree())};
   float* packed = w.panels.get();
   std::fill(packed, packed + count, 0.0f);
   for (int64_t o = 0; o < out; ++o) {

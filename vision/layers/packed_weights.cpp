@@ -30,7 +30,7 @@ std::shared_ptr<const packed_product::Weights> packed_weights(const torch::Tenso
   static std::map<PackedKey, PackedEntry> cache;
   const auto& storage = weight.storage();
   const PackedKey key{storage.unsafeGetStorageImpl(), weight.storage_offset(), weight.size(0),
-                weight.size(1), weight.stride(0)};
+                      weight.size(1), weight.stride(0)};
   const int64_t version = weight._version();
   std::lock_guard<std::mutex> lock(guard);
   const auto found = cache.find(key);
