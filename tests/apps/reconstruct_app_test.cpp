@@ -142,6 +142,22 @@ TEST_F(ReconstructApp, EvalScoresAFolder) {
   EXPECT_NE(result.output.find("{\"images\": 2, \"mse\": "), std::string::npos) << result.output;
 }
 
+// One-class scoring of the Fashion-MNIST test split with trousers as the normal class, by the
+// bundled autoencoder (trained on every class, so a poor reconstruction-based detector of any
+// one): the latent 5-NN distance to the training trousers still separates them, as a
+// classifier would.
+TEST(EvalOneClassApp, ScoresFashionMnistByMapMseSsimAndLatentNeighbours) {
+  const auto result = run_command(app("vedkit-eval") + " --model " + VEDKIT_SOURCE_DIR +
+                                  "/models/autoencoder_fashion_mnist.vdk --fashion-mnist test --normal-classes 1");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  for (const char* key : {"image_auroc", "image_auroc_mse", "image_auroc_ssim", "image_auroc_latent_knn"}) {
+    EXPECT_NE(result.output.find(std::string("\"") + key + "\": 0."), std::string::npos) << key << result.output;
+  }
+  const auto at = result.output.find("\"image_auroc_latent_knn\": ");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_GT(std::stod(result.output.substr(at + 26)), 0.9) << result.output;
+}
+
 TEST(TrainAutoencoderApp, TrainsOnAFolderAndRejectsAnEmptyOne) {
   TempDir dir;
   std::filesystem::create_directories(dir.path() / "images");
