@@ -1,4 +1,4 @@
-// vedkit-caption --model FILE (--camera N | --video FILE | IMAGES...) [--headless]
+// vedkit-caption --model FILE (--camera N | --video FILE [--skip K] | IMAGES...) [--headless]
 //                [--out FILE.avi|.mp4] [--frames DIR] [--attention DIR] [--json]
 // Captions a live camera or a video (the latest caption drawn on every frame, each new one
 // printed with its time) or image files (`path<TAB>caption` per image).
@@ -7,6 +7,7 @@
 #include "apps/caption_image_files.h"
 #include "apps/cli.h"
 #include "apps/live_captioner.h"
+#include "apps/live_options.h"
 #include "core/interrupt.h"
 #include "core/runtime.h"
 #include "datasets/image_files.h"
@@ -17,15 +18,9 @@ int main(int argc, char** argv) {
     po::options_description options("vedkit-caption: caption a camera, a video or images");
     options.add_options()
         ("model", po::value<std::string>()->required(), "captioning model file (.vdk)")
-        ("camera", po::value<int>(), "caption camera N live")
-        ("video", po::value<std::string>(), "caption a video file, played at its frame rate")
         ("input", po::value<std::vector<std::string>>(), "images, folders or globs")
         ("size", po::value<std::vector<int64_t>>()->multitoken(),
          "H W: the model's input size (default: its training data.size, else 128 128)")
-        ("headless", "no window; keep the frames with --out or --frames")
-        ("out", po::value<std::string>(), "write the annotated frames to FILE.avi (MJPG) or .mp4")
-        ("frames", po::value<std::string>(), "write the annotated frames as PNGs to DIR")
-        ("fast", "read a video as fast as the output takes it instead of at its frame rate")
         ("attention", po::value<std::string>(), "write each word's attention map as PNGs to DIR")
         ("attention-limit", po::value<int64_t>()->default_value(20),
          "camera/video: attention maps for this many captions at most")
@@ -35,6 +30,7 @@ int main(int argc, char** argv) {
          "float32 | bfloat16 | auto | bfloat16_any_cpu (see README)")
         ("json", "print JSON lines instead of text")
         ("help", "show this help");
+    vedkit::add_live_options(options, "out");
     po::positional_options_description positional;
     positional.add("input", -1);
     po::variables_map args;
@@ -62,15 +58,8 @@ int main(int argc, char** argv) {
       return failed > 0 ? 1 : 0;
     }
 
-    auto source = args.count("camera")
-                      ? vedkit::FrameSource::open_camera(args["camera"].as<int>())
-                      : vedkit::FrameSource::open_video(args["video"].as<std::string>(),
-                                                        args.count("fast") == 0);
-    vedkit::LiveOptions live;
-    live.show = args.count("headless") == 0;
-    if (args.count("out")) live.video_out = args["out"].as<std::string>();
-    if (args.count("frames")) live.frames_dir = args["frames"].as<std::string>();
-    live.inference_threads = args["threads"].as<int64_t>();
+    auto source = vedkit::open_frame_source(args);
+    const auto live = vedkit::live_options_from(args, "out", args["threads"].as<int64_t>());
     vedkit::LiveCaptioner live_captioner(
         captioner, {args.count("json") > 0, attention_dir, args["attention-limit"].as<int64_t>()},
         std::cout);

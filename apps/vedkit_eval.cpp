@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include "apps/cli.h"
@@ -50,13 +51,14 @@ at::Tensor held_out_images_of(const std::string& model_path, int64_t channels,
   }
 }
 
-// The ground-truth mask of an anomalous image in masks_dir: the image file of the same stem, or
-// of the stem with "_mask" (MVTec AD's naming). A missing one is a DataError naming the image.
-std::string mask_of(const std::string& image, const std::string& masks_dir) {
+// The ground-truth mask of an anomalous image among masks (the masks folder's files by stem):
+// the file of the same stem, or of the stem with "_mask" (MVTec AD's naming). A missing one is a
+// DataError naming the image.
+std::string mask_of(const std::string& image, const std::map<std::string, std::string>& masks,
+                    const std::string& masks_dir) {
   const auto stem = std::filesystem::path(image).stem().string();
-  for (const auto& mask : vedkit::list_images(masks_dir)) {
-    const auto name = std::filesystem::path(mask).stem().string();
-    if (name == stem || name == stem + "_mask") return mask;
+  for (const auto& name : {stem, stem + "_mask"}) {
+    if (const auto found = masks.find(name); found != masks.end()) return found->second;
   }
   throw vedkit::DataError(image + ": no mask named " + stem + " or " + stem + "_mask in " +
                           masks_dir + "; give one for every anomalous image");
@@ -67,6 +69,10 @@ std::string mask_of(const std::string& image, const std::string& masks_dir) {
 double pixel_auroc(vedkit::AutoencoderModel& model, const std::vector<int64_t>& trained_size,
                    const std::string& normal_dir, const std::string& anomalous_dir,
                    const std::string& masks_dir) {
+  std::map<std::string, std::string> masks;
+  for (const auto& mask : vedkit::list_images(masks_dir)) {
+    masks.emplace(std::filesystem::path(mask).stem().string(), mask);
+  }
   std::vector<double> values;
   std::vector<bool> anomalous;
   for (const auto* dir : {&normal_dir, &anomalous_dir}) {
@@ -75,7 +81,7 @@ double pixel_auroc(vedkit::AutoencoderModel& model, const std::vector<int64_t>& 
           model, vedkit::read_image(image, model->in_channels()), trained_size);
       at::Tensor truth = torch::zeros(map.sizes(), torch::kBool);
       if (dir == &anomalous_dir) {
-        const auto mask_path = mask_of(image, masks_dir);
+        const auto mask_path = mask_of(image, masks, masks_dir);
         truth = vedkit::read_mask(mask_path) != 0;
         if (truth.sizes() != map.sizes()) {
           throw vedkit::DataError(mask_path + ": mask of " + std::to_string(truth.size(1)) + "x" +

@@ -15,6 +15,7 @@
 
 #include "apps/cli.h"
 #include "apps/live_anomaly.h"
+#include "apps/live_options.h"
 #include "core/interrupt.h"
 #include "core/error.h"
 #include "core/model_file.h"
@@ -97,14 +98,8 @@ int main(int argc, char** argv) {
         ("encode", po::value<std::string>(), "write the latents to FILE.npy (+ FILE.npy.txt) or FILE.csv")
         ("interpolate", po::value<std::vector<std::string>>()->multitoken(), "A B: decode blends of two images")
         ("steps", po::value<int64_t>()->default_value(8), "blends between A and B")
-        ("input", po::value<std::vector<std::string>>(), "images, folders or globs")
-        ("camera", po::value<int>(), "anomaly maps of camera N live, a JSON line per analysed frame")
-        ("video", po::value<std::string>(), "anomaly maps of a video file, played at its frame rate")
-        ("headless", "camera/video: no window; keep the frames with --video-out or --frames")
-        ("video-out", po::value<std::string>(), "camera/video: write the frames with their maps to FILE.avi (MJPG) or .mp4")
-        ("frames", po::value<std::string>(), "camera/video: write the frames with their maps as PNGs to DIR")
-        ("fast", "read a video as fast as the output takes it instead of at its frame rate")
-        ("skip", po::value<int64_t>()->default_value(0), "--video: start after this many frames");
+        ("input", po::value<std::vector<std::string>>(), "images, folders or globs");
+    vedkit::add_live_options(options, "video-out");
     vedkit::add_threads_option(options);
     options.add_options()("help", "show this help");
     po::positional_options_description positional;
@@ -112,8 +107,7 @@ int main(int argc, char** argv) {
     po::variables_map args;
     if (!vedkit::parse_args(argc, argv, options, args, &positional)) return 0;
 
-    const bool live = args.count("camera") + args.count("video") > 0;
-    if (args["skip"].as<int64_t>() < 0) throw po::error("--skip: expected 0 or more frames");
+    const bool live = vedkit::live_source_given(args);
     if (args.count("camera") + args.count("video") + args.count("input") > 1) {
       throw po::error("give one of --camera N, --video FILE or images");
     }
@@ -137,16 +131,8 @@ int main(int argc, char** argv) {
     }
 
     if (live) {
-      auto source = args.count("camera")
-                        ? vedkit::FrameSource::open_camera(args["camera"].as<int>())
-                        : vedkit::FrameSource::open_video(args["video"].as<std::string>(),
-                                                          args.count("fast") == 0,
-                                                          args["skip"].as<int64_t>());
-      vedkit::LiveOptions options;
-      options.show = args.count("headless") == 0;
-      if (args.count("video-out")) options.video_out = args["video-out"].as<std::string>();
-      if (args.count("frames")) options.frames_dir = args["frames"].as<std::string>();
-      options.inference_threads = args["threads"].as<int64_t>();
+      auto source = vedkit::open_frame_source(args);
+      const auto options = vedkit::live_options_from(args, "video-out", args["threads"].as<int64_t>());
       vedkit::LiveAnomaly analyzer(model, trained_size, threshold, std::cout);
       vedkit::install_interrupt_handler();
       const auto report = vedkit::run_live(*source, analyzer, options);
