@@ -1,27 +1,47 @@
 // vedkit-export --model FILE... --out FILE: a copy of a model file for shipping, without the
 // optimizer and RNG state that only --resume needs. Several files give the mean of their weights;
 // --half stores them as float16.
+// vedkit-export --config FILE --state-dict FILE --out FILE: a model file from a state dict with
+// vedkit's names (scripts/import_torchvision.py writes one).
 #include <filesystem>
 #include <iostream>
 
 #include "apps/cli.h"
 #include "core/model_file.h"
+#include "vision/segmentation/import_segmentation_model.h"
 
 int main(int argc, char** argv) {
   return vedkit::run_app("vedkit-export", [&] {
     namespace po = vedkit::po;
-    po::options_description options("vedkit-export: strip training state from a model file");
-    options.add_options()
-        ("model", po::value<std::vector<std::string>>()->multitoken()->required(),
-         "model file written by vedkit-train; several snapshots of one run are averaged, and the "
-         "first gives the config and record")
-        ("out", po::value<std::string>()->required(), "where to write the copy")
-        ("half", "store float32 weights as float16: about half the file; apps load them as float32")
-        ("help", "show this help");
+    po::options_description options(
+        "vedkit-export: strip training state from a model file, or "
+        "write one from a state dict");
+    options.add_options()(
+        "model", po::value<std::vector<std::string>>()->multitoken(),
+        "model file written by vedkit-train; several snapshots of one run are averaged, and the "
+        "first gives the config and record")("out", po::value<std::string>()->required(),
+                                             "where to write the copy")(
+        "half", "store float32 weights as float16: about half the file; apps load them as float32")(
+        "state-dict", po::value<std::string>(),
+        "instead of --model: a state dict to fill the segmentation model --config describes");
+    vedkit::add_config_options(options);
+    options.add_options()("help", "show this help");
     po::variables_map args;
     if (!vedkit::parse_args(argc, argv, options, args)) return 0;
-    const auto inputs = args["model"].as<std::vector<std::string>>();
     const auto out = args["out"].as<std::string>();
+    if (args.count("state-dict")) {
+      if (args.count("model") || !args.count("config")) {
+        throw po::error("--state-dict goes with --config (the model it fills), not --model");
+      }
+      auto config = vedkit::load_config_from_args(args);
+      const auto copied =
+          vedkit::import_segmentation_model(config, args["state-dict"].as<std::string>(), out);
+      std::cout << out << ": " << copied << " tensors, " << std::filesystem::file_size(out) / 1024
+                << " KiB\n";
+      return 0;
+    }
+    if (!args.count("model")) throw po::error("give --model FILE (or --config and --state-dict)");
+    const auto inputs = args["model"].as<std::vector<std::string>>();
     std::vector<vedkit::ModelFile> others;
     for (size_t i = 1; i < inputs.size(); ++i) others.push_back(vedkit::ModelFile::open(inputs[i]));
     const auto stored =

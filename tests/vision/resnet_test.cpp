@@ -37,14 +37,42 @@ TEST(ResNetEncoder, DeclaredPyramidMatchesOutputs) {
       ASSERT_EQ(levels.size(), encoder->pyramid().size());
       for (size_t i = 0; i < levels.size(); ++i) {
         const auto& level = encoder->pyramid()[i];
-        EXPECT_EQ(levels[i].sizes(), (torch::IntArrayRef{2, level.channels, 64 / level.stride,
-                                                         96 / level.stride}))
+        EXPECT_EQ(levels[i].sizes(),
+                  (torch::IntArrayRef{2, level.channels, 64 / level.stride, 96 / level.stride}))
             << "depth " << depth << " stem_stride " << stem_stride << " level " << i;
       }
     }
   }
   EXPECT_EQ(resnet(50)->pyramid().back().channels, 2048);
   EXPECT_EQ(resnet(18)->pyramid().back().channels, 512);
+}
+
+TEST(ResNetEncoder, OutputStrideDilatesTheLastStages) {
+  for (int64_t output_stride : {8, 16}) {
+    ResNetOptions options;
+    options.depth = 50;
+    options.output_stride = output_stride;
+    ResNetEncoderImpl encoder(options);
+    const std::vector<int64_t> expected = output_stride == 8
+                                              ? std::vector<int64_t>{2, 4, 8, 8, 8}
+                                              : std::vector<int64_t>{2, 4, 8, 16, 16};
+    EXPECT_EQ(strides(encoder), expected);
+    encoder.eval();
+    torch::NoGradGuard no_grad;
+    EXPECT_EQ(encoder.forward(torch::rand({1, 3, 64, 64})).back().sizes(),
+              (torch::IntArrayRef{1, 2048, 64 / output_stride, 64 / output_stride}));
+    // As torchvision: a dilated stage's first block keeps the previous stage's dilation.
+    EXPECT_EQ(encoder.named_modules("", false)["layer4.0.conv2"]
+                  ->as<torch::nn::Conv2d>()
+                  ->options.dilation()
+                  ->at(0),
+              output_stride == 8 ? 2 : 1);
+    EXPECT_EQ(encoder.named_modules("", false)["layer4.1.conv2"]
+                  ->as<torch::nn::Conv2d>()
+                  ->options.dilation()
+                  ->at(0),
+              output_stride == 8 ? 4 : 2);
+  }
 }
 
 TEST(ResNetEncoder, StrideTwoStemDropsTheMaxPoolAndKeepsTheParameters) {
@@ -78,8 +106,7 @@ TEST(ResNetEncoder, TokensFlattenTheCoarsestLevel) {
   auto encoder = resnet(18);
   encoder->eval();
   torch::NoGradGuard no_grad;
-  EXPECT_EQ(encoder->tokens(torch::randn({1, 3, 64, 64})).sizes(),
-            (torch::IntArrayRef{1, 4, 512}));
+  EXPECT_EQ(encoder->tokens(torch::randn({1, 3, 64, 64})).sizes(), (torch::IntArrayRef{1, 4, 512}));
 }
 
 TEST(ResNetEncoder, FoldedBatchNormGivesTheSameFeatures) {
@@ -87,7 +114,8 @@ TEST(ResNetEncoder, FoldedBatchNormGivesTheSameFeatures) {
   {
     torch::NoGradGuard no_grad;
     for (auto& buffer : encoder->named_buffers()) {
-      if (buffer.key().find("running_mean") != std::string::npos) buffer.value().uniform_(-0.3, 0.3);
+      if (buffer.key().find("running_mean") != std::string::npos)
+        buffer.value().uniform_(-0.3, 0.3);
       if (buffer.key().find("running_var") != std::string::npos) buffer.value().uniform_(0.5, 2.0);
     }
   }
@@ -114,6 +142,13 @@ TEST(ResNetEncoder, ConfigRejectsBadDepthAndChannels) {
         Config::from_text(std::string("encoder: {stem_stride: ") + stem + "}\n", "e.yaml");
     auto stem_section = stem_config.section("encoder");
     EXPECT_THROW(read_resnet_options(stem_section), ConfigError) << stem;
+  }
+  // Dilation: bottlenecks with torchvision's stem only, and strides 8, 16 or 32.
+  for (const char* bad : {"{depth: 18, output_stride: 16}", "{depth: 50, output_stride: 4}",
+                          "{depth: 50, output_stride: 8, stem_stride: 2}"}) {
+    auto dilated = Config::from_text(std::string("encoder: ") + bad + "\n", "e.yaml");
+    auto dilated_section = dilated.section("encoder");
+    EXPECT_THROW(read_resnet_options(dilated_section), ConfigError) << bad;
   }
   auto good = Config::from_text("encoder: {stem_stride: 2}\n", "e.yaml");
   auto good_section = good.section("encoder");

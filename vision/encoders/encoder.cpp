@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/model_file.h"
 #include "core/registry.h"
+#include "vision/encoders/mobilenet_v3.h"
 #include "vision/encoders/resnet.h"
 #include "vision/encoders/state_dict.h"
 #include "vision/encoders/vit.h"
@@ -15,6 +16,11 @@ namespace {
 const Registry<Encoder>& encoder_registry() {
   static const Registry<Encoder> registry =
       Registry<Encoder>()
+          .add(
+              "mobilenet_v3",
+              [](ConfigSection& section) -> Encoder {
+                return std::make_shared<MobileNetV3EncoderImpl>(read_mobilenet_v3_options(section));
+              })
           .add("resnet",
                [](ConfigSection& section) -> Encoder {
                  return std::make_shared<ResNetEncoderImpl>(read_resnet_options(section));

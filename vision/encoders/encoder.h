@@ -53,7 +53,7 @@ class EncoderImpl : public torch::nn::Module {
 
 using Encoder = std::shared_ptr<EncoderImpl>;
 
-// Builds the encoder named by section's `type` (resnet | vit) and loads
+// Builds the encoder named by section's `type` (resnet | mobilenet_v3 | vit) and loads
 // `weights: FILE` (a state dict written by scripts/import_torchvision.py) when given, then
 // `init_from: FILE`: the encoder of a vedkit model file (say an autoencoder's), which must
 // have the same type and sizes.

@@ -9,9 +9,18 @@ namespace {
 
 namespace nn = torch::nn;
 
-nn::Conv2d conv(int64_t in, int64_t out, int64_t kernel, int64_t stride) {
-  return nn::Conv2d(
-      nn::Conv2dOptions(in, out, kernel).stride(stride).padding(kernel / 2).bias(false));
+nn::Conv2d conv(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t dilation = 1) {
+  return nn::Conv2d(nn::Conv2dOptions(in, out, kernel)
+                        .stride(stride)
+                        .padding(kernel / 2 * dilation)
+                        .dilation(dilation)
+                        .bias(false));
+}
+
+std::vector<int64_t> blocks_per_stage(int64_t depth) {
+  if (depth == 18) return {2, 2, 2, 2};
+  if (depth == 101) return {3, 4, 23, 3};
+  return {3, 4, 6, 3};
 }
 
 }  // namespace
@@ -19,8 +28,8 @@ nn::Conv2d conv(int64_t in, int64_t out, int64_t kernel, int64_t stride) {
 ResNetOptions read_resnet_options(ConfigSection& section) {
   ResNetOptions options;
   options.depth = section.get_int("depth", options.depth);
-  if (options.depth != 18 && options.depth != 34 && options.depth != 50) {
-    section.fail("depth", "expected one of 18, 34, 50");
+  if (options.depth != 18 && options.depth != 34 && options.depth != 50 && options.depth != 101) {
+    section.fail("depth", "expected one of 18, 34, 50, 101");
   }
   options.in_channels = section.get_int("in_channels", options.in_channels, {1, 64});
   options.width = section.get_int("width", options.width, {8, 256});
@@ -28,16 +37,26 @@ ResNetOptions read_resnet_options(ConfigSection& section) {
   if (options.stem_stride != 2 && options.stem_stride != 4) {
     section.fail("stem_stride", "expected 2 (no max-pool) or 4");
   }
+  options.output_stride = section.get_int("output_stride", options.output_stride);
+  if (options.output_stride != 8 && options.output_stride != 16 && options.output_stride != 32) {
+    section.fail("output_stride", "expected 8, 16 or 32");
+  }
+  if (options.output_stride != 32 && options.depth < 50) {
+    section.fail("output_stride", "dilation needs bottleneck blocks: use depth 50 or 101, or 32");
+  }
+  if (options.output_stride != 32 && options.stem_stride != 4) {
+    section.fail("output_stride", "dilated stages go with torchvision's stem: use stem_stride 4");
+  }
   return options;
 }
 
 ResidualBlockImpl::ResidualBlockImpl(int64_t in_channels, int64_t width, int64_t stride,
-                                     bool bottleneck)
+                                     bool bottleneck, int64_t dilation)
     : bottleneck_(bottleneck), out_channels_(bottleneck ? width * 4 : width) {
   if (bottleneck) {
     conv1 = register_module("conv1", conv(in_channels, width, 1, 1));
     bn1 = register_module("bn1", nn::BatchNorm2d(width));
-    conv2 = register_module("conv2", conv(width, width, 3, stride));
+    conv2 = register_module("conv2", conv(width, width, 3, stride, dilation));
     bn2 = register_module("bn2", nn::BatchNorm2d(width));
     conv3 = register_module("conv3", conv(width, out_channels_, 1, 1));
     bn3 = register_module("bn3", nn::BatchNorm2d(out_channels_));
@@ -79,9 +98,8 @@ void ResidualBlockImpl::fold() {
 }
 
 ResNetEncoderImpl::ResNetEncoderImpl(const ResNetOptions& options) : options_(options) {
-  const bool bottleneck = options.depth == 50;
-  const std::vector<int64_t> blocks =
-      options.depth == 18 ? std::vector<int64_t>{2, 2, 2, 2} : std::vector<int64_t>{3, 4, 6, 3};
+  const bool bottleneck = options.depth >= 50;
+  const auto blocks = blocks_per_stage(options.depth);
   conv1 = register_module(
       "conv1", nn::Conv2d(nn::Conv2dOptions(options.in_channels, options.width, 7).stride(2).padding(3).bias(false)));
   bn1 = register_module("bn1", nn::BatchNorm2d(options.width));
@@ -92,17 +110,28 @@ ResNetEncoderImpl::ResNetEncoderImpl(const ResNetOptions& options) : options_(op
   pyramid_.push_back({options.width, 2});
 
   int64_t channels = options.width;
+  int64_t stride = options.stem_stride;
+  int64_t dilation = 1;
   for (int64_t stage = 0; stage < 4; ++stage) {
     const int64_t width = options.width << stage;
+    // As torchvision: a dilated stage's first block keeps the previous dilation, the rest
+    // take the stage's.
+    int64_t first_stride = stage > 0 ? 2 : 1;
+    const int64_t first_dilation = dilation;
+    if (first_stride == 2 && stride == options.output_stride) {
+      dilation *= 2;
+      first_stride = 1;
+    }
     nn::Sequential layer;
     for (int64_t i = 0; i < blocks[stage]; ++i) {
-      const int64_t stride = (i == 0 && stage > 0) ? 2 : 1;
-      ResidualBlock block(channels, width, stride, bottleneck);
+      ResidualBlock block(channels, width, i == 0 ? first_stride : 1, bottleneck,
+                          i == 0 ? first_dilation : dilation);
       channels = block->out_channels();
       layer->push_back(block);
     }
+    stride *= first_stride;
     layers_.push_back(register_module("layer" + std::to_string(stage + 1), layer));
-    pyramid_.push_back({channels, options.stem_stride << stage});
+    pyramid_.push_back({channels, stride});
   }
 }
 
@@ -130,7 +159,10 @@ torch::Tensor ResNetEncoderImpl::tokens(const torch::Tensor& images) {
 
 std::vector<ConvGraph::Value> ResNetEncoderImpl::describe(ConvGraph& graph,
                                                           ConvGraph::Value images) const {
-  if (!folded_ || conv1->weight.scalar_type() != torch::kFloat) return {};
+  // The graph describes undilated convolutions only.
+  if (!folded_ || conv1->weight.scalar_type() != torch::kFloat || options_.output_stride != 32) {
+    return {};
+  }
   std::vector<ConvGraph::Value> levels = {
       describe_conv(graph, images, conv1, true)};  // [B, width, H/2, W/2]
   auto x = maxpool ? graph.max_pool(levels[0], 3, 2, 1) : levels[0];

@@ -13,12 +13,16 @@
 namespace vedkit {
 
 struct ResNetOptions {
-  int64_t depth = 18;  // 18 | 34 | 50
+  int64_t depth = 18;  // 18 | 34 | 50 | 101
   int64_t in_channels = 3;
   int64_t width = 64;  // channels of the stem and layer1; torchvision's is 64
   // 4: torchvision's stem (7x7 stride-2 conv, then a stride-2 max-pool). 2: no max-pool, so
   // layer1..layer4 keep twice the detail of small objects, at about four times their compute.
   int64_t stem_stride = 4;
+  // 32: torchvision's strides. 16 or 8: layer4 (and layer3) keep their input's stride and
+  // dilate their 3x3 convolutions instead (torchvision's replace_stride_with_dilation, as its
+  // FCN and DeepLabV3 models use), so the coarsest map keeps more detail. Bottlenecks only.
+  int64_t output_stride = 32;
 };
 
 ResNetOptions read_resnet_options(ConfigSection& section);
@@ -27,7 +31,9 @@ ResNetOptions read_resnet_options(ConfigSection& section);
 // with its module names so a state dict maps one to one.
 class ResidualBlockImpl : public torch::nn::Module {
  public:
-  ResidualBlockImpl(int64_t in_channels, int64_t width, int64_t stride, bool bottleneck);
+  // dilation applies to the 3x3 convolution that carries the stride (bottlenecks only).
+  ResidualBlockImpl(int64_t in_channels, int64_t width, int64_t stride, bool bottleneck,
+                    int64_t dilation = 1);
   torch::Tensor forward(const torch::Tensor& x);
   void fold();
   ConvGraph::Value describe(ConvGraph& graph, ConvGraph::Value x) const;  // once folded
@@ -42,8 +48,8 @@ class ResidualBlockImpl : public torch::nn::Module {
 };
 TORCH_MODULE(ResidualBlock);
 
-// ResNet-18/34/50 without its classifier. Pyramid: the stem (stride 2) and layer1..layer4
-// (strides 4, 8, 16, 32; with stem_stride 2: 2, 4, 8, 16). Both stems have the same parameters,
+// ResNet-18/34/50/101 without its classifier. Pyramid: the stem (stride 2) and layer1..layer4
+// (strides 4, 8, 16, 32; with stem_stride 2: 2, 4, 8, 16; with output_stride 8: 4, 8, 8, 8). Both stems have the same parameters,
 // so a file trained with one loads into the other.
 class ResNetEncoderImpl : public EncoderImpl {
  public:

@@ -1,5 +1,7 @@
 #include "vision/segmentation/segmentation_model.h"
 
+#include <torch/nn/functional/upsampling.h>
+
 #include "core/error.h"
 #include "core/model_file.h"
 #include "core/precision.h"
@@ -33,6 +35,19 @@ SegmentationModelImpl::SegmentationModelImpl(Encoder encoder,
   decoder_ = register_module("decoder", UnetDecoder(encoder_->pyramid(), decoder_options));
   head_ = register_module("head", torch::nn::Conv2d(torch::nn::Conv2dOptions(
                                       decoder_->out_channels(), num_classes, 3).padding(1)));
+  register_normalization(normalization);
+}
+
+SegmentationModelImpl::SegmentationModelImpl(Encoder encoder, SegmentationHead head,
+                                             int64_t num_classes,
+                                             const NormalizationOptions& normalization)
+    : encoder_(register_module("encoder", std::move(encoder))),
+      head_module_(register_module("decoder", std::move(head))),
+      num_classes_(num_classes) {
+  register_normalization(normalization);
+}
+
+void SegmentationModelImpl::register_normalization(const NormalizationOptions& normalization) {
   const int64_t channels = static_cast<int64_t>(normalization.mean.size());
   mean_ = register_buffer("mean", torch::tensor(normalization.mean, torch::kFloat).reshape({1, channels, 1, 1}));
   std_ = register_buffer("std", torch::tensor(normalization.std, torch::kFloat).reshape({1, channels, 1, 1}));
@@ -44,10 +59,20 @@ torch::Tensor SegmentationModelImpl::forward(const torch::Tensor& images) {
   auto outputs = graph_.run(x, is_training());
   if (!outputs.empty()) return outputs.front();
   if (channels_last_) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
-  return head_->forward(decoder_->forward(encoder_->forward(x))).to(images.scalar_type());  // [B, K, H, W]
+  if (!head_module_) {
+    return head_->forward(decoder_->forward(encoder_->forward(x))).to(images.scalar_type());  // [B, K, H, W]
+  }
+  namespace F = torch::nn::functional;
+  const auto logits = head_module_->forward(encoder_->forward(x));  // [B, K, h, w]
+  return F::interpolate(logits, F::InterpolateFuncOptions()
+                                    .size(std::vector<int64_t>{images.size(2), images.size(3)})
+                                    .mode(torch::kBilinear)
+                                    .align_corners(false))
+      .to(images.scalar_type());
 }
 
 std::shared_ptr<ConvGraph> SegmentationModelImpl::describe() const {
+  if (head_module_) return nullptr;  // the graph has no bilinear upsampling
   auto graph = std::make_shared<ConvGraph>();
   const auto levels = encoder_->describe(*graph, graph->input(encoder_->in_channels()));
   if (levels.empty() || head_->weight.scalar_type() != torch::kFloat) return nullptr;
@@ -60,7 +85,11 @@ std::shared_ptr<ConvGraph> SegmentationModelImpl::describe() const {
 void SegmentationModelImpl::prepare_for_inference() {
   eval();
   encoder_->fold_for_inference();
-  decoder_->fold_for_inference();
+  if (head_module_) {
+    head_module_->fold_for_inference();
+  } else {
+    decoder_->fold_for_inference();
+  }
   torch::NoGradGuard no_grad;
   for (auto& parameter : parameters()) {
     if (parameter.dim() == 4) parameter.set_data(parameter.contiguous(torch::MemoryFormat::ChannelsLast));
@@ -71,11 +100,16 @@ void SegmentationModelImpl::prepare_for_inference() {
 SegmentationModel build_segmentation_model(ConfigSection model_section) {
   Encoder encoder = build_encoder(model_section.section("encoder"));
   auto decoder_section = model_section.section("decoder");
-  decoder_section.get_string("type", "unet", {"unet"});
-  const auto decoder_options = read_unet_decoder_options(decoder_section, encoder->pyramid());
+  const auto type =
+      decoder_section.get_string("type", "unet", {"unet", "fcn", "deeplabv3", "lraspp"});
   const int64_t num_classes = decoder_section.get_int("num_classes", std::nullopt, {1, 1024});
   const auto normalization =
       read_normalization_options(model_section.section("normalize"), encoder->in_channels());
+  if (type != "unet") {
+    auto head = build_segmentation_head(decoder_section, encoder->pyramid(), num_classes);
+    return SegmentationModel(std::move(encoder), std::move(head), num_classes, normalization);
+  }
+  const auto decoder_options = read_unet_decoder_options(decoder_section, encoder->pyramid());
   return SegmentationModel(std::move(encoder), decoder_options, num_classes, normalization);
 }
 

@@ -3,6 +3,7 @@
 #include <torch/nn/modules/conv.h>
 
 #include "core/config.h"
+#include "vision/decoders/heads/segmentation_head.h"
 #include "vision/decoders/unet/unet_decoder.h"
 #include "vision/encoders/encoder.h"
 #include "vision/inference/lazy_conv_graph.h"
@@ -18,12 +19,17 @@ struct NormalizationOptions {
 
 NormalizationOptions read_normalization_options(ConfigSection section, int64_t in_channels);
 
-// Encoder -> U-Net decoder -> 3x3 head: [B, C, H, W] in [0, 1] -> logits [B, K, H, W].
-// H and W must be multiples of size_multiple(); predict.h pads any other size.
+// [B, C, H, W] in [0, 1] -> logits [B, K, H, W]: the encoder, then either the U-Net decoder
+// and a 3x3 head, or a torchvision head (FCN, DeepLabV3, LR-ASPP) whose coarser logits are
+// upsampled bilinearly, as torchvision does. H and W must be multiples of size_multiple();
+// predict.h pads any other size.
 class SegmentationModelImpl : public torch::nn::Module {
  public:
   SegmentationModelImpl(Encoder encoder, const UnetDecoderOptions& decoder_options,
                         int64_t num_classes, const NormalizationOptions& normalization);
+  // A torchvision head, registered as "decoder" (its tensors: decoder.*).
+  SegmentationModelImpl(Encoder encoder, SegmentationHead head, int64_t num_classes,
+                        const NormalizationOptions& normalization);
 
   torch::Tensor forward(const torch::Tensor& images);
 
@@ -34,23 +40,26 @@ class SegmentationModelImpl : public torch::nn::Module {
 
   int64_t num_classes() const { return num_classes_; }
   int64_t in_channels() const { return encoder_->in_channels(); }
-  int64_t size_multiple() const { return encoder_->size_multiple(); }
+  // 1 with a torchvision head: any size runs, as in torchvision.
+  int64_t size_multiple() const { return head_module_ ? 1 : encoder_->size_multiple(); }
   const Encoder& encoder() const { return encoder_; }
 
  private:
   Encoder encoder_;
   UnetDecoder decoder_{nullptr};
   torch::nn::Conv2d head_{nullptr};
+  SegmentationHead head_module_;  // instead of decoder_ and head_
   torch::Tensor mean_, std_;
   int64_t num_classes_;
   bool channels_last_ = false;
   LazyConvGraph graph_{[this] { return describe(); }};
   std::shared_ptr<ConvGraph> describe() const;
+  void register_normalization(const NormalizationOptions& normalization);
 };
 TORCH_MODULE(SegmentationModel);
 
-// Builds from `model.encoder`, `model.decoder` (type: unet, channels, num_classes) and
-// `model.normalize`.
+// Builds from `model.encoder`, `model.decoder` (type: unet | fcn | deeplabv3 | lraspp,
+// num_classes, the type's options) and `model.normalize`.
 SegmentationModel build_segmentation_model(ConfigSection model_section);
 
 }  // namespace vedkit
