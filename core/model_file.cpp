@@ -293,6 +293,21 @@ void ModelFile::load_weights(torch::nn::Module& module, const std::string& prefi
   }
 }
 
+std::vector<std::string> ModelFile::load_matching_weights(torch::nn::Module& module) const {
+  const auto weights = read_weights();
+  std::vector<std::string> left;
+  torch::NoGradGuard no_grad;
+  for (auto& [name, tensor] : named_state(module)) {
+    const auto found = weights.find(name);
+    if (found == weights.end() || found->value().sizes() != tensor.sizes()) {
+      left.push_back(name);
+    } else {
+      tensor.copy_(found->value());
+    }
+  }
+  return left;
+}
+
 c10::Dict<std::string, at::Tensor> ModelFile::read_weights() const {
   return weights_in(*archive_);
 }

@@ -67,6 +67,9 @@ class ModelFile {
   void load_weights(torch::nn::Module& module) const;
   // The same for a sub-module whose names carry prefix ("encoder." loads just the encoder).
   void load_weights(torch::nn::Module& module, const std::string& prefix) const;
+  // For fine-tuning: copies every weight whose name and shape the model shares and returns
+  // the names of the model's tensors left as they were (a classifier for another class count).
+  std::vector<std::string> load_matching_weights(torch::nn::Module& module) const;
   // Returns false when the file holds no optimizer state.
   bool load_optimizer(torch::optim::Optimizer& optimizer) const;
 

@@ -158,15 +158,26 @@ TrainResult train(TrainingTask& task, const TrainerOptions& options, const std::
   contents.vocabulary = task.vocabulary();
   TrainState& state = contents.train_state;
   state.best_metric_name = task.best_metric();
-  if (!resume_from.empty()) {
-    const auto file = ModelFile::open(resume_from);
-    if (file.contents().vocabulary != contents.vocabulary) {
+  const auto file =
+      resume_from.empty() ? std::optional<ModelFile>() : ModelFile::open(resume_from);
+  if (file && file->contents().vocabulary != contents.vocabulary) {
+    if (!task.fine_tunes_to_new_vocabulary()) {
       throw ModelFileError(resume_from + ": its vocabulary differs from this run's, so its token "
                            "embeddings would not match; resume with the task that wrote it");
     }
-    file.load_weights(model);
-    file.load_optimizer(*optimizer);
-    state = file.contents().train_state;
+    const auto fresh = file->load_matching_weights(model);
+    if (!quiet) {
+      std::cout << "fine-tuning " << resume_from << " (" << file->contents().vocabulary.size()
+                << " classes) to this run's " << contents.vocabulary.size() << ": "
+                << fresh.size() << " tensors start afresh";
+      for (size_t i = 0; i < fresh.size() && i < 4; ++i) std::cout << (i ? ", " : " (") << fresh[i];
+      std::cout << (fresh.empty() ? "" : fresh.size() > 4 ? ", ...)" : ")")
+                << "; the optimizer and the step start afresh too\n";
+    }
+  } else if (file) {
+    file->load_weights(model);
+    file->load_optimizer(*optimizer);
+    state = file->contents().train_state;
     // Steps count global batches: at another world size, as many samples make other counts.
     const int64_t world_size = group == nullptr ? 1 : group->size();
     const int64_t saved_world_size = std::max<int64_t>(1, state.world_size);
@@ -188,7 +199,7 @@ TrainResult train(TrainingTask& task, const TrainerOptions& options, const std::
       if (state.epoch_batches > 0) std::cout << ", batch " << state.epoch_batches + 1;
       std::cout << "\n";
     }
-    if (data_differ(file.contents().config_yaml, config_yaml)) {
+    if (data_differ(file->contents().config_yaml, config_yaml)) {
       // A best score on other validation data would hold back best.vdk for no reason.
       state.best_metric = std::nan("");
       if (!quiet) {

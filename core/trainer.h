@@ -34,6 +34,9 @@ class TrainingTask {
   virtual void save_preview(const std::string& path_stem) = 0;
   // The vocabulary to store with the model (captioning); empty otherwise.
   virtual std::vector<std::string> vocabulary() const { return {}; }
+  // Whether --resume may start from a file of another vocabulary (other classes): its weights
+  // of the same shape are kept, the rest start afresh, and so do the optimizer and the step.
+  virtual bool fine_tunes_to_new_vocabulary() const { return false; }
   // The anomaly threshold the last validate() chose (autoencoders), stored with the weights it
   // was chosen for; NaN otherwise.
   virtual double anomaly_threshold() const { return std::nan(""); }

@@ -23,6 +23,8 @@ class SegmentationTask : public TrainingTask {
   at::Tensor train_step(std::map<std::string, double>& logs) override;
   std::vector<std::pair<std::string, double>> validate() override;
   std::string best_metric() const override { return "mIoU"; }
+  // A model for other classes fine-tunes: its classifier starts afresh, the rest is kept.
+  bool fine_tunes_to_new_vocabulary() const override { return true; }
   void save_preview(const std::string& path_stem) override;
 
  private:
