@@ -6,7 +6,8 @@ namespace vedkit {
 
 void add_predict_options(po::options_description& options) {
   options.add_options()
-      ("tile", po::value<int64_t>()->default_value(512), "tile side for large images (0 = off)")
+      ("tile", po::value<int64_t>(), "tile side for large images (0 = off; default: 512 for a "
+                                     "U-Net, off for torchvision's heads)")
       ("flip", "average with the horizontally flipped image (test-time augmentation)")
       ("scales", po::value<std::string>()->default_value("1"),
        "average over the image resized by these factors, e.g. 0.75,1,1.25 "
@@ -15,8 +16,10 @@ void add_predict_options(po::options_description& options) {
 
 PredictOptions predict_options_from(const po::variables_map& args) {
   PredictOptions predict;
-  predict.tile_size = args["tile"].as<int64_t>();
-  predict.tile_stride = predict.tile_size * 2 / 3;
+  if (args.count("tile")) {
+    predict.tile_size = args["tile"].as<int64_t>();
+    if (predict.tile_size < 0) throw po::error("--tile: expected 0 (off) or a side in pixels");
+  }
   predict.flip = args.count("flip") > 0;
   predict.scales = parse_scales(args["scales"].as<std::string>());
   return predict;

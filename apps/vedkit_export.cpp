@@ -14,18 +14,19 @@ int main(int argc, char** argv) {
   return vedkit::run_app("vedkit-export", [&] {
     namespace po = vedkit::po;
     po::options_description options(
-        "vedkit-export: strip training state from a model file, or "
-        "write one from a state dict");
-    options.add_options()(
-        "model", po::value<std::vector<std::string>>()->multitoken(),
-        "model file written by vedkit-train; several snapshots of one run are averaged, and the "
-        "first gives the config and record")("out", po::value<std::string>()->required(),
-                                             "where to write the copy")(
-        "half", "store float32 weights as float16: about half the file; apps load them as float32")(
-        "state-dict", po::value<std::string>(),
-        "instead of --model: a state dict to fill the segmentation model --config describes");
-    vedkit::add_config_options(options);
-    options.add_options()("help", "show this help");
+        "vedkit-export: strip training state from a model file, or write one from a state dict");
+    options.add_options()
+        ("model", po::value<std::vector<std::string>>()->multitoken(),
+         "model file written by vedkit-train; several snapshots of one run are averaged, and the "
+         "first gives the config and record")
+        ("out", po::value<std::string>()->required(), "where to write the copy")
+        ("half", "store float32 weights as float16: about half the file; apps load them as float32")
+        ("state-dict", po::value<std::string>(),
+         "instead of --model: a state dict to fill the segmentation model --config describes")
+        ("config", po::value<std::string>(), "with --state-dict: the model's YAML file")
+        ("set", po::value<std::vector<std::string>>()->composing(),
+         "with --config: override a value, --set model.decoder.num_classes=3 (repeatable)")
+        ("help", "show this help");
     po::variables_map args;
     if (!vedkit::parse_args(argc, argv, options, args)) return 0;
     const auto out = args["out"].as<std::string>();

@@ -1,11 +1,14 @@
 // vedkit-segment and vedkit-eval, run as a user runs them, on good and bad inputs.
 #include <gtest/gtest.h>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/videoio.hpp>
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 
 #include "core/model_file.h"
 #include "core/precision.h"
@@ -267,6 +270,62 @@ TEST_F(SegmentApp, EvalPrintsTableAndJson) {
   EXPECT_NE(result.output.find("raise model.decoder.num_classes"), std::string::npos) << result.output;
   result = run_command(app("vedkit-eval") + " --model " + model_);
   EXPECT_EQ(result.exit_code, 2) << result.output;
+}
+
+// The "classes" array of a JSON line.
+std::string classes_of(const std::string& line) {
+  const auto start = line.find("\"classes\": [");
+  return start == std::string::npos ? "" : line.substr(start, line.find(']', start) - start + 1);
+}
+
+// --video: each analysed frame's JSON line holds the classes vedkit-segment finds in that same
+// frame as an image, and every frame is written with the overlay drawn.
+TEST_F(SegmentApp, LiveVideoSegmentsEachAnalysedFrameAsAnImage) {
+  const auto clip = dir_.file("clip.avi");
+  {
+    cv::VideoCapture vtest("/usr/share/doc/opencv-doc/examples/data/vtest.avi");
+    ASSERT_TRUE(vtest.isOpened()) << "install opencv-doc (scripts/setup.sh)";
+    cv::VideoWriter writer(clip, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 10.0, cv::Size(96, 72));
+    ASSERT_TRUE(writer.isOpened());
+    cv::Mat frame, small;
+    for (int i = 0; i < 12 && vtest.read(frame); ++i) {
+      cv::resize(frame, small, cv::Size(96, 72), 0, 0, cv::INTER_AREA);
+      writer.write(small);
+    }
+  }
+  const auto run = run_command(app("vedkit-segment") + " --model " + model_ + " --video " + clip +
+                               " --headless --frames " + dir_.file("live"));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("end of stream; 12 frames shown"), std::string::npos) << run.output;
+  const std::regex line_pattern("\\{\"time\": [0-9.]+, \"frame\": ([0-9]+), \"ms\": [0-9.]+, \"classes\": \\[.*");
+  std::stringstream lines(run.output);
+  int analysed = 0;
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch match;
+    if (!std::regex_match(line, match, line_pattern)) continue;
+    ++analysed;
+    const int index = std::stoi(match[1]);
+    cv::VideoCapture video(clip);
+    cv::Mat frame;
+    for (int i = 0; i <= index; ++i) ASSERT_TRUE(video.read(frame));
+    cv::imwrite(dir_.file("frame.png"), frame);
+    const auto still = run_command(segment(dir_.file("frame.png")));
+    ASSERT_EQ(still.exit_code, 0) << still.output;
+    EXPECT_EQ(classes_of(line), classes_of(still.output)) << "frame " << index;
+    EXPECT_NE(classes_of(line), "");
+  }
+  EXPECT_GT(analysed, 0) << run.output;
+  const cv::Mat shown = cv::imread(dir_.file("live/frame_000011.png"));
+  ASSERT_EQ(shown.size(), cv::Size(96, 72));
+  // Bad sources and mixed inputs: one line each.
+  auto bad = run_command(app("vedkit-segment") + " --model " + model_ + " --headless --video " +
+                         dir_.file("missing.avi"));
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.output.find("missing.avi"), std::string::npos) << bad.output;
+  bad = run_command(segment("--video " + clip + " " + dir_.file("frame.png")));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.output.find("give one of --camera N, --video FILE or images"), std::string::npos)
+      << bad.output;
 }
 
 }  // namespace

@@ -24,6 +24,28 @@ std::string json_string(const std::string& text) {
 
 }  // namespace
 
+std::string class_shares_json(const at::Tensor& classes, const LoadedSegmentationModel& model) {
+  const auto counts = torch::bincount(classes.flatten(), {}, model.model->num_classes());
+  const double pixels = static_cast<double>(classes.numel());
+  std::ostringstream json;
+  json << "[";
+  bool first = true;
+  for (int64_t k = 0; k < counts.size(0); ++k) {
+    const int64_t count = counts[k].item<int64_t>();
+    if (count == 0) continue;
+    const std::string class_name = k < static_cast<int64_t>(model.class_names.size())
+                                       ? model.class_names[k]
+                                       : std::to_string(k);
+    char share[32];
+    std::snprintf(share, sizeof share, "%.4f", count / pixels);
+    json << (first ? "" : ", ") << "{\"id\": " << k << ", \"name\": " << json_string(class_name)
+         << ", \"share\": " << share << "}";
+    first = false;
+  }
+  json << "]";
+  return json.str();
+}
+
 SegmentedImage segment_image_file(LoadedSegmentationModel& model, const std::string& path,
                                   const std::string& out_dir, const std::string& name,
                                   const SegmentImageOptions& options) {
@@ -51,26 +73,12 @@ SegmentedImage segment_image_file(LoadedSegmentationModel& model, const std::str
   write_png(out.overlay_path,
             overlay_mask(to_bgr8(raw), classes, model.class_names, options.overlay_alpha));
 
-  const auto counts = torch::bincount(classes.flatten(), {}, model.model->num_classes());
-  const double pixels = static_cast<double>(classes.numel());
   std::ostringstream json;
   json << "{\"image\": " << json_string(path) << ", \"mask\": " << json_string(out.mask_path)
        << ", \"overlay\": " << json_string(out.overlay_path) << ", \"width\": " << raw.cols
        << ", \"height\": " << raw.rows << ", \"ms\": " << static_cast<int64_t>(ms)
-       << ", \"classes\": [";
-  bool first = true;
-  for (int64_t k = 0; k < counts.size(0); ++k) {
-    const int64_t count = counts[k].item<int64_t>();
-    if (count == 0) continue;
-    const std::string class_name =
-        k < static_cast<int64_t>(model.class_names.size()) ? model.class_names[k] : std::to_string(k);
-    char share[32];
-    std::snprintf(share, sizeof share, "%.4f", count / pixels);
-    json << (first ? "" : ", ") << "{\"id\": " << k << ", \"name\": " << json_string(class_name)
-         << ", \"share\": " << share << "}";
-    first = false;
-  }
-  json << "]}";
+       << ", \"classes\": " << class_shares_json(classes, model);
+  json << "}";
   out.json = json.str();
   return out;
 }

@@ -18,6 +18,10 @@ struct SegmentedImage {
   std::string json;          // one line: image, outputs, size, classes found and pixel share
 };
 
+// The classes present in classes [H, W], as a JSON array of {"id", "name", "share"} (the
+// share of the pixels, to 4 decimals).
+std::string class_shares_json(const at::Tensor& classes, const LoadedSegmentationModel& model);
+
 // Segments one image file of any size, depth or channel count, writing
 // out_dir/<name>_mask.png and out_dir/<name>_overlay.png. An unreadable file is a DataError.
 SegmentedImage segment_image_file(LoadedSegmentationModel& model, const std::string& path,

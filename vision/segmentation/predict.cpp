@@ -37,12 +37,13 @@ std::vector<int64_t> window_starts(int64_t length, int64_t size, int64_t stride)
 at::Tensor tiled_logits(SegmentationModelImpl& model, const at::Tensor& images,
                         const PredictOptions& options) {
   const int64_t height = images.size(2), width = images.size(3);
-  const int64_t size = options.tile_size;
+  const int64_t size = options.tile_size < 0 ? model.default_tile_size() : options.tile_size;
   if (size <= 0 || (height <= size && width <= size)) return padded_logits(model, images);
+  const int64_t stride = options.tile_stride > 0 ? options.tile_stride : size * 2 / 3;
   auto sum = torch::zeros({images.size(0), model.num_classes(), height, width}, images.options());
   auto count = torch::zeros({1, 1, height, width}, images.options());
-  for (int64_t top : window_starts(height, size, options.tile_stride)) {
-    for (int64_t left : window_starts(width, size, options.tile_stride)) {
+  for (int64_t top : window_starts(height, size, stride)) {
+    for (int64_t left : window_starts(width, size, stride)) {
       const int64_t bottom = std::min(top + size, height), right = std::min(left + size, width);
       const auto crop = images.slice(2, top, bottom).slice(3, left, right);
       sum.slice(2, top, bottom).slice(3, left, right) += padded_logits(model, crop);

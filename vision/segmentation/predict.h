@@ -10,9 +10,10 @@ namespace vedkit {
 
 struct PredictOptions {
   // Images with a side above tile_size run as overlapping tile_size crops (mmseg's slide
-  // mode): logits summed and divided by how many windows cover each pixel. 0 = never tile.
-  int64_t tile_size = 512;
-  int64_t tile_stride = 341;
+  // mode): logits summed and divided by how many windows cover each pixel. 0 = never tile;
+  // -1: the model's default_tile_size(). tile_stride 0: two thirds of the tile.
+  int64_t tile_size = -1;
+  int64_t tile_stride = 0;
   bool flip = false;  // test-time augmentation: average with the horizontal flip
   // Test-time augmentation (mmseg's multi-scale test): the image is also resized by each factor,
   // and the probabilities, resized back, are averaged. {1} = the image as it is.

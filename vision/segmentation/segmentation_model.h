@@ -40,6 +40,9 @@ class SegmentationModelImpl : public torch::nn::Module {
 
   int64_t num_classes() const { return num_classes_; }
   int64_t in_channels() const { return encoder_->in_channels(); }
+  // Large images run as tiles of this side by default (predict.h): 512 for the U-Net; 0 (the
+  // whole image) for a torchvision head, whose pooling sees the whole image in torchvision.
+  int64_t default_tile_size() const { return head_module_ ? 0 : 512; }
   // 1 with a torchvision head: any size runs, as in torchvision.
   int64_t size_multiple() const { return head_module_ ? 1 : encoder_->size_multiple(); }
   const Encoder& encoder() const { return encoder_; }
