@@ -215,5 +215,46 @@ TEST(ConvGraph, FusedResidualPoolResizeAndConcatMatchTorch) {
   }
 }
 
+// What MobileNetV3, LR-ASPP and DeepLabV3 need: grouped (depthwise) and dilated convolutions,
+// hard-swish, sigmoid and hard-sigmoid fused, a squeeze-excitation (mean, then a scale per
+// channel) and a bilinear resize to the output, on channel counts that fill no whole block.
+TEST(ConvGraph, DepthwiseDilatedActivationsScaleAndBilinearMatchTorch) {
+  if (!ConvGraphRunner::available()) GTEST_SKIP() << "built without oneDNN";
+  namespace F = torch::nn::functional;
+  const auto w1 = torch::randn({12, 3, 3, 3}), b1 = torch::randn({12});
+  const auto depthwise = torch::randn({12, 1, 5, 5}) / 5, b2 = torch::randn({12});
+  const auto dilated = torch::randn({10, 12, 3, 3}) / 6;
+  const auto fc = torch::randn({12, 12, 1, 1}) / 3, fc_bias = torch::randn({12});
+  auto graph = std::make_shared<ConvGraph>();
+  const auto x = graph->input(3);
+  const auto a = graph->conv(x, w1, b1, 2, 1, Activation::kHardswish);
+  const auto d = graph->conv(a, depthwise, b2, 1, 2, Activation::kReLU, ConvGraph::kNone, 1, 12);
+  const auto gate = graph->conv(graph->mean(d), fc, fc_bias, 1, 0, Activation::kHardsigmoid);
+  const auto squeezed = graph->scale(d, gate);
+  const auto e =
+      graph->conv(squeezed, dilated, {}, 1, 4, Activation::kSigmoid, ConvGraph::kNone, 4);
+  graph->output(graph->resize_bilinear(e, x));
+  ConvGraphRunner runner(graph);
+  for (int64_t batch : {1, 2}) {
+    const auto images = torch::randn({batch, 3, 37, 30});
+    const auto ta = torch::hardswish(
+        F::conv2d(images, w1, F::Conv2dFuncOptions().bias(b1).stride(2).padding(1)));
+    const auto td = torch::relu(
+        F::conv2d(ta, depthwise, F::Conv2dFuncOptions().bias(b2).padding(2).groups(12)));
+    const auto tgate = torch::hardsigmoid(
+        F::conv2d(td.mean({2, 3}, true), fc, F::Conv2dFuncOptions().bias(fc_bias)));
+    const auto te = torch::sigmoid(
+        F::conv2d(td * tgate, dilated, F::Conv2dFuncOptions().padding(4).dilation(4)));
+    const auto expected = F::interpolate(te, F::InterpolateFuncOptions()
+                                                 .size(std::vector<int64_t>{37, 30})
+                                                 .mode(torch::kBilinear)
+                                                 .align_corners(false));
+    const auto out = runner.run(images);
+    ASSERT_EQ(out.size(), 1u);
+    ASSERT_EQ(out[0].sizes(), expected.sizes());
+    EXPECT_LT(relative_diff(out[0], expected), 1e-5) << "batch " << batch;
+  }
+}
+
 }  // namespace
 }  // namespace vedkit

@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/model_file.h"
 #include "tests/support/python_peer.h"
+#include "vision/inference/lazy_conv_graph.h"
 #include "vision/segmentation/import_segmentation_model.h"
 #include "vision/segmentation/segmentation_model.h"
 
@@ -46,7 +47,12 @@ TEST_P(TorchvisionSegmentation, MatchesTorchvision) {
     const auto& expected = reference.at(std::string("logits_") + size);
     const double scale = expected.abs().max().item<double>();
     for (auto* model : {trained.get(), loaded.model.get()}) {
+      const int64_t passes = conv_graph_passes();
       const auto logits = model->forward(input);
+      // Folded, the whole model runs as one oneDNN graph where the build has oneDNN.
+      if (model == loaded.model.get() && ConvGraphRunner::available()) {
+        EXPECT_EQ(conv_graph_passes(), passes + 1) << arch << ": the graph did not run";
+      }
       ASSERT_EQ(logits.sizes(), expected.sizes());
       const double diff = testing::max_abs_diff(logits, expected) / scale;
       EXPECT_LT(diff, 1e-4) << arch << " size " << size

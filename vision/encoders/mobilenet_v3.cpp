@@ -71,6 +71,12 @@ torch::Tensor MobileNetSqueezeImpl::forward(const torch::Tensor& x) {
   return scale * x;
 }
 
+ConvGraph::Value MobileNetSqueezeImpl::describe(ConvGraph& graph, ConvGraph::Value x) const {
+  auto scale = describe_conv(graph, graph.mean(x), fc1, Activation::kReLU);
+  scale = describe_conv(graph, scale, fc2, Activation::kHardsigmoid);
+  return graph.scale(x, scale);
+}
+
 MobileNetBlockImpl::MobileNetBlockImpl(const InvertedResidualSetting& s)
     : residual_(s.stride == 1 && s.in_channels == s.out_channels) {
   const auto activation = s.hardswish ? Activation::kHardswish : Activation::kReLU;
@@ -108,6 +114,13 @@ torch::Tensor MobileNetBlockImpl::forward(const torch::Tensor& x) {
   if (squeeze) y = squeeze->forward(y);
   y = project->forward(y);  // -> [B, out, H/stride, W/stride]
   return residual_ ? y + x : y;
+}
+
+ConvGraph::Value MobileNetBlockImpl::describe(ConvGraph& graph, ConvGraph::Value x) const {
+  auto y = expand ? expand->describe(graph, x) : x;
+  y = depthwise->describe(graph, y);
+  if (squeeze) y = squeeze->describe(graph, y);
+  return project->describe(graph, y, residual_ ? x : ConvGraph::kNone);
 }
 
 void MobileNetBlockImpl::fold() {
@@ -168,6 +181,20 @@ void MobileNetV3EncoderImpl::fold_for_inference() {
   for (auto& block : blocks_) block->fold();
   last->fold();
   folded_ = true;
+}
+
+std::vector<ConvGraph::Value> MobileNetV3EncoderImpl::describe(ConvGraph& graph,
+                                                               ConvGraph::Value images) const {
+  if (!folded_ || stem->weight().scalar_type() != torch::kFloat) return {};
+  std::vector<ConvGraph::Value> levels;
+  auto x = stem->describe(graph, images);
+  levels.push_back(x);
+  for (size_t i = 0; i < blocks_.size(); ++i) {
+    x = blocks_[i]->describe(graph, x);
+    if (is_pyramid_block(i + 1)) levels.push_back(x);
+  }
+  levels.push_back(last->describe(graph, x));
+  return levels;
 }
 
 std::string MobileNetV3EncoderImpl::load_torchvision(const StateDict& state) {

@@ -29,6 +29,7 @@ class MobileNetSqueezeImpl : public torch::nn::Module {
  public:
   MobileNetSqueezeImpl(int64_t channels, int64_t squeeze_channels);
   torch::Tensor forward(const torch::Tensor& x);
+  ConvGraph::Value describe(ConvGraph& graph, ConvGraph::Value x) const;
 
  private:
   torch::nn::Conv2d fc1{nullptr}, fc2{nullptr};
@@ -50,6 +51,7 @@ class MobileNetBlockImpl : public torch::nn::Module {
   explicit MobileNetBlockImpl(const InvertedResidualSetting& setting);
   torch::Tensor forward(const torch::Tensor& x);
   void fold();
+  ConvGraph::Value describe(ConvGraph& graph, ConvGraph::Value x) const;  // once folded
 
  private:
   bool residual_;
@@ -71,6 +73,7 @@ class MobileNetV3EncoderImpl : public EncoderImpl {
   int64_t size_multiple() const override { return options_.dilated ? 16 : 32; }
   std::vector<torch::Tensor> forward(const torch::Tensor& images) override;
   void fold_for_inference() override;
+  std::vector<ConvGraph::Value> describe(ConvGraph& graph, ConvGraph::Value images) const override;
   std::string load_torchvision(const StateDict& state) override;
 
  private:

@@ -100,8 +100,11 @@ void ResidualBlockImpl::fold() {
 ResNetEncoderImpl::ResNetEncoderImpl(const ResNetOptions& options) : options_(options) {
   const bool bottleneck = options.depth >= 50;
   const auto blocks = blocks_per_stage(options.depth);
-  conv1 = register_module(
-      "conv1", nn::Conv2d(nn::Conv2dOptions(options.in_channels, options.width, 7).stride(2).padding(3).bias(false)));
+  conv1 =
+      register_module("conv1", nn::Conv2d(nn::Conv2dOptions(options.in_channels, options.width, 7)
+                                              .stride(2)
+                                              .padding(3)
+                                              .bias(false)));
   bn1 = register_module("bn1", nn::BatchNorm2d(options.width));
   if (options.stem_stride == 4) {
     maxpool =
@@ -159,10 +162,7 @@ torch::Tensor ResNetEncoderImpl::tokens(const torch::Tensor& images) {
 
 std::vector<ConvGraph::Value> ResNetEncoderImpl::describe(ConvGraph& graph,
                                                           ConvGraph::Value images) const {
-  // The graph describes undilated convolutions only.
-  if (!folded_ || conv1->weight.scalar_type() != torch::kFloat || options_.output_stride != 32) {
-    return {};
-  }
+  if (!folded_ || conv1->weight.scalar_type() != torch::kFloat) return {};
   std::vector<ConvGraph::Value> levels = {
       describe_conv(graph, images, conv1, true)};  // [B, width, H/2, W/2]
   auto x = maxpool ? graph.max_pool(levels[0], 3, 2, 1) : levels[0];

@@ -37,11 +37,19 @@ ConvGraph::Value ConvGraph::input(int64_t channels) {
 
 ConvGraph::Value ConvGraph::conv(Value x, const torch::Tensor& weight, const torch::Tensor& bias,
                                  int64_t stride, int64_t padding, bool relu, Value residual) {
+  return conv(x, weight, bias, stride, padding, relu ? Activation::kReLU : Activation::kNone,
+              residual);
+}
+
+ConvGraph::Value ConvGraph::conv(Value x, const torch::Tensor& weight, const torch::Tensor& bias,
+                                 int64_t stride, int64_t padding, Activation activation,
+                                 Value residual, int64_t dilation, int64_t groups) {
   TORCH_CHECK(weight.dim() == 4 && weight.size(2) == weight.size(3) &&
                   weight.scalar_type() == torch::kFloat,
               "ConvGraph: expected a square float32 kernel, got ", weight.sizes());
-  TORCH_CHECK(weight.size(1) == channels(x), "ConvGraph: a kernel for ", weight.size(1),
-              " channels on a value of ", channels(x));
+  TORCH_CHECK(groups >= 1 && weight.size(1) * groups == channels(x) && weight.size(0) % groups == 0,
+              "ConvGraph: a kernel for ", weight.size(1), " channels in ", groups,
+              " groups on a value of ", channels(x));
   Op op;
   op.kind = Kind::kConv;
   op.inputs = {x};
@@ -60,7 +68,9 @@ ConvGraph::Value ConvGraph::conv(Value x, const torch::Tensor& weight, const tor
   op.kernel = weight.size(2);
   op.stride = stride;
   op.padding = padding;
-  op.relu = relu;
+  op.dilation = dilation;
+  op.groups = groups;
+  op.activation = activation;
   return add(std::move(op));
 }
 
@@ -100,6 +110,31 @@ ConvGraph::Value ConvGraph::concat(Value a, Value b) {
   return add(std::move(op));
 }
 
+ConvGraph::Value ConvGraph::mean(Value x) {
+  Op op;
+  op.kind = Kind::kMean;
+  op.inputs = {x};
+  op.channels = channels(x);
+  return add(std::move(op));
+}
+
+ConvGraph::Value ConvGraph::scale(Value x, Value s) {
+  TORCH_CHECK(channels(x) == channels(s), "ConvGraph: scale channels differ");
+  Op op;
+  op.kind = Kind::kScale;
+  op.inputs = {x, s};
+  op.channels = channels(x);
+  return add(std::move(op));
+}
+
+ConvGraph::Value ConvGraph::resize_bilinear(Value x, Value like) {
+  Op op;
+  op.kind = Kind::kResize;
+  op.inputs = {x, like};
+  op.channels = channels(x);
+  return add(std::move(op));
+}
+
 namespace {
 
 // torch's option variants: c10::variant up to LibTorch 2.0, std::variant since.
@@ -116,15 +151,20 @@ const T* alternative(const Variant& v) {
 
 ConvGraph::Value describe_conv(ConvGraph& graph, ConvGraph::Value x, const torch::nn::Conv2d& conv,
                                bool relu, ConvGraph::Value residual) {
+  return describe_conv(graph, x, conv, relu ? Activation::kReLU : Activation::kNone, residual);
+}
+
+ConvGraph::Value describe_conv(ConvGraph& graph, ConvGraph::Value x, const torch::nn::Conv2d& conv,
+                               Activation activation, ConvGraph::Value residual) {
   const auto& o = conv->options;
   const auto* padding = alternative<torch::ExpandingArray<2>>(o.padding());
   TORCH_CHECK(padding && (*padding)->at(0) == (*padding)->at(1) &&
-                  (*o.stride())[0] == (*o.stride())[1] && (*o.dilation())[0] == 1 &&
-                  (*o.dilation())[1] == 1 && o.groups() == 1 &&
+                  (*o.stride())[0] == (*o.stride())[1] &&
+                  (*o.dilation())[0] == (*o.dilation())[1] &&
                   alternative<torch::enumtype::kZeros>(o.padding_mode()),
               "ConvGraph: a convolution it cannot describe");
-  return graph.conv(x, conv->weight, conv->bias, (*o.stride())[0], (*padding)->at(0), relu,
-                    residual);
+  return graph.conv(x, conv->weight, conv->bias, (*o.stride())[0], (*padding)->at(0), activation,
+                    residual, (*o.dilation())[0], o.groups());
 }
 
 }  // namespace vedkit

@@ -32,11 +32,17 @@ struct ConvGraphRunner::Impl {
     for (auto& [desc, packed] : kept) {
       if (desc == layout) return packed;
     }
-    // torch's weights as they lie, channels-last included.
-    const auto& w = graph->ops()[conv].weight;
-    const dnnl::memory::desc source_desc(
-        dnnl::memory::dims(w.sizes().begin(), w.sizes().end()), dnnl::memory::data_type::f32,
-        dnnl::memory::dims(w.strides().begin(), w.strides().end()));
+    // torch's weights as they lie, channels-last included; grouped ones as [G, O / G, ...].
+    const auto& op = graph->ops()[conv];
+    const auto& w = op.weight;
+    dnnl::memory::dims dims(w.sizes().begin(), w.sizes().end());
+    dnnl::memory::dims strides(w.strides().begin(), w.strides().end());
+    if (op.groups > 1) {
+      dims.insert(dims.begin(), op.groups);
+      dims[1] /= op.groups;
+      strides.insert(strides.begin(), dims[1] * strides[0]);
+    }
+    const dnnl::memory::desc source_desc(dims, dnnl::memory::data_type::f32, strides);
     dnnl::memory source(source_desc, engine, w.data_ptr<float>());
     dnnl::memory packed(layout, engine);
     dnnl::reorder(source, packed).execute(stream, source, packed);
@@ -63,12 +69,12 @@ struct ConvGraphRunner::Impl {
     }
     std::unique_ptr<OnednnPlan> plan;
     try {
-      plan = plan_conv_graph(*graph, {shape.begin(), shape.end()}, engine, block,
-                             [this](ConvGraph::Value conv, const dnnl::memory::desc& layout) {
-                               return packed_weight(conv, layout);
-                             },
-                             [this](ConvGraph::Value conv) { return transformed_weight(conv); },
-                             winograd::enabled());
+      plan = plan_conv_graph(
+          *graph, {shape.begin(), shape.end()}, engine, block,
+          [this](ConvGraph::Value conv, const dnnl::memory::desc& layout) {
+            return packed_weight(conv, layout);
+          },
+          [this](ConvGraph::Value conv) { return transformed_weight(conv); }, winograd::enabled());
     } catch (const UnsupportedShape&) {
     } catch (const dnnl::error&) {
       // oneDNN has no kernel for some operation at this shape.

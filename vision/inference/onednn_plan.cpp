@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <numeric>
 
+#include "vision/inference/channel_scale.h"
+
 namespace vedkit {
 namespace {
 
@@ -60,7 +62,15 @@ class Planner {
     }
     for (Value v : outputs_) {
       plan_->output_dims.push_back(dims_[v]);
-      memory out(tagged(dims_[v], memory::format_tag::nhwc), engine_, DNNL_MEMORY_NONE);
+      const auto nhwc = tagged(dims_[v], memory::format_tag::nhwc);
+      // Made in nhwc by a step of its own (no alias, no other output): it is written straight
+      // into each run's result.
+      if (desc_[v] == nhwc && stored_[v] == v &&
+          std::count(outputs_.begin(), outputs_.end(), v) == 1) {
+        plan_->outputs.push_back(mem_[v]);
+        continue;
+      }
+      memory out(nhwc, engine_, DNNL_MEMORY_NONE);
       plan_->steps.push_back(reorder_step(mem_[v], out));
       plan_->outputs.push_back(out);
     }
@@ -77,9 +87,17 @@ class Planner {
         continue;
       }
       const auto& in = dims_[op.inputs[0]];
-      if (op.kind == Kind::kConv || op.kind == Kind::kMaxPool) {
-        const int64_t h = (in[2] + 2 * op.padding - op.kernel) / op.stride + 1;
-        const int64_t w = (in[3] + 2 * op.padding - op.kernel) / op.stride + 1;
+      if (op.kind == Kind::kMean) {
+        dims_[v] = {in[0], in[1], 1, 1};
+      } else if (op.kind == Kind::kScale) {
+        dims_[v] = in;
+      } else if (op.kind == Kind::kResize) {
+        const auto& like = dims_[op.inputs[1]];
+        dims_[v] = {in[0], in[1], like[2], like[3]};
+      } else if (op.kind == Kind::kConv || op.kind == Kind::kMaxPool) {
+        const int64_t span = op.dilation * (op.kernel - 1) + 1;
+        const int64_t h = (in[2] + 2 * op.padding - span) / op.stride + 1;
+        const int64_t w = (in[3] + 2 * op.padding - span) / op.stride + 1;
         if (h < 1 || w < 1) throw UnsupportedShape{};
         dims_[v] = {in[0], op.channels, h, w};
       } else if (op.kind == Kind::kUpsample) {
@@ -194,7 +212,89 @@ class Planner {
       case Kind::kConcat:
         emit_concat(v);
         break;
+      case Kind::kMean:
+        emit_mean(v);
+        break;
+      case Kind::kScale:
+        emit_scale(v);
+        break;
+      case Kind::kResize:
+        emit_resize(v);
+        break;
     }
+  }
+
+  static void append_activation(dnnl::post_ops& post, Activation activation) {
+    using dnnl::algorithm;
+    switch (activation) {
+      case Activation::kNone:
+        break;
+      case Activation::kReLU:
+        post.append_eltwise(1.0f, algorithm::eltwise_relu, 0.0f, 0.0f);
+        break;
+      case Activation::kHardswish:
+        post.append_eltwise(1.0f, algorithm::eltwise_hardswish, 0.0f, 0.0f);
+        break;
+      case Activation::kSigmoid:
+        post.append_eltwise(1.0f, algorithm::eltwise_logistic, 0.0f, 0.0f);
+        break;
+      case Activation::kHardsigmoid:
+        post.append_eltwise(1.0f, algorithm::eltwise_linear, 1.0f / 6, 0.5f);
+        post.append_eltwise(1.0f, algorithm::eltwise_clip, 0.0f, 1.0f);
+        break;
+    }
+  }
+
+  void emit_mean(Value v) {
+    const Value x = ops_[v].inputs[0];
+    const auto& in = dims_[x];
+    const dnnl::pooling_forward::desc pool_desc(
+        dnnl::prop_kind::forward_inference, dnnl::algorithm::pooling_avg_exclude_padding, desc_[x],
+        tagged(dims_[v], memory::format_tag::any), {1, 1}, {in[2], in[3]}, {0, 0}, {0, 0});
+    const dnnl::pooling_forward::primitive_desc pd(pool_desc, engine_);
+    place(v, pd.dst_desc());
+    plan_->steps.push_back(
+        {dnnl::pooling_forward(pd), {{DNNL_ARG_SRC, mem_[x]}, {DNNL_ARG_DST, mem_[v]}}});
+  }
+
+  void emit_scale(Value v) {
+    const Value x = ops_[v].inputs[0], s = ops_[v].inputs[1];
+    const memory scale = as(s, tagged(dims_[s], memory::format_tag::nchw));
+    if (block_ != 0) {
+      const memory src = as(x, blocked(dims_[x], block_));
+      place(v, blocked(dims_[v], block_));
+      OnednnStep step;
+      step.own = [src, scale, dst = mem_[v], dims = dims_[v], block = block_]() {
+        scale_blocked_channels(static_cast<float*>(dst.get_data_handle()),
+                               static_cast<const float*>(src.get_data_handle()),
+                               static_cast<const float*>(scale.get_data_handle()), dims[0], dims[1],
+                               dims[2] * dims[3], block);
+      };
+      plan_->steps.push_back(std::move(step));
+      return;
+    }
+    const dnnl::binary::desc mul_desc(dnnl::algorithm::binary_mul, desc_[x], scale.get_desc(),
+                                      desc_[x]);
+    const dnnl::binary::primitive_desc pd(mul_desc, engine_);
+    place(v, pd.dst_desc());
+    plan_->steps.push_back(
+        {dnnl::binary(pd),
+         {{DNNL_ARG_SRC_0, mem_[x]}, {DNNL_ARG_SRC_1, scale}, {DNNL_ARG_DST, mem_[v]}}});
+  }
+
+  void emit_resize(Value v) {
+    const Value x = ops_[v].inputs[0];
+    // An output is made in the layout it is handed back in, so it needs no reorder after; its
+    // source goes to that layout first (oneDNN resamples between two layouts by reference).
+    const bool output = std::count(outputs_.begin(), outputs_.end(), v) > 0;
+    const memory src = output ? as(x, tagged(dims_[x], memory::format_tag::nhwc)) : mem_[x];
+    const dnnl::resampling_forward::desc resample_desc(
+        dnnl::prop_kind::forward_inference, dnnl::algorithm::resampling_linear, src.get_desc(),
+        output ? tagged(dims_[v], memory::format_tag::nhwc) : wanted(v));
+    const dnnl::resampling_forward::primitive_desc pd(resample_desc, engine_);
+    place(v, pd.dst_desc());
+    plan_->steps.push_back(
+        {dnnl::resampling_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, mem_[v]}}});
   }
 
   void emit_conv(Value v) {
@@ -205,15 +305,21 @@ class Planner {
         op.bias.defined() ? tagged({op.channels}, memory::format_tag::x) : memory::desc();
     dnnl::post_ops post;
     if (residual) post.append_sum(1.0f);
-    if (op.relu) post.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+    append_activation(post, op.activation);
     dnnl::primitive_attr attr;
     attr.set_post_ops(post);
-    const Dims weight_dims = {op.channels, dims_[x][1], op.kernel, op.kernel};
+    const Dims weight_dims = op.groups == 1 ? Dims{op.channels, dims_[x][1], op.kernel, op.kernel}
+                                            : Dims{op.groups, op.channels / op.groups,
+                                                   dims_[x][1] / op.groups, op.kernel, op.kernel};
+    // oneDNN's direct kernels refuse some dilated convolutions in blocked layouts and leave
+    // its reference kernel (rate 12 on a 33x33 map: 3 s); in nhwc its GEMM kernel takes them.
+    const bool plain = op.dilation > 1 && op.groups == 1;
+    const auto layout = plain ? memory::format_tag::nhwc : memory::format_tag::any;
     const dnnl::convolution_forward::desc conv_desc(
         dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-        tagged(dims_[x], memory::format_tag::any), tagged(weight_dims, memory::format_tag::any),
-        bias_desc, wanted(v), {op.stride, op.stride}, {op.padding, op.padding},
-        {op.padding, op.padding});
+        tagged(dims_[x], layout), tagged(weight_dims, memory::format_tag::any), bias_desc,
+        plain ? tagged(dims_[v], layout) : wanted(v), {op.stride, op.stride},
+        {op.dilation - 1, op.dilation - 1}, {op.padding, op.padding}, {op.padding, op.padding});
     const dnnl::convolution_forward::primitive_desc pd(conv_desc, attr, engine_);
     std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, as(x, pd.src_desc())},
                                             {DNNL_ARG_WEIGHTS, pack_weight_(v, pd.weights_desc())}};
@@ -247,8 +353,9 @@ class Planner {
     const auto& op = ops_[v];
     const auto& in = dims_[op.inputs[0]];
     return winograd_allowed_ && block_ == 8 && op.kernel == 3 && op.stride == 1 &&
-           op.padding == 1 && in[1] % 8 == 0 && op.channels % 8 == 0 &&
-           winograd::worthwhile(in[0], in[2], in[3]);
+           op.padding == 1 && op.dilation == 1 && op.groups == 1 &&
+           (op.activation == Activation::kNone || op.activation == Activation::kReLU) &&
+           in[1] % 8 == 0 && op.channels % 8 == 0 && winograd::worthwhile(in[0], in[2], in[3]);
   }
 
   void emit_winograd(Value v) {
@@ -262,7 +369,7 @@ class Planner {
     conv.height = dims_[v][2];
     conv.width = dims_[v][3];
     conv.accumulate = op.inputs.size() > 1;
-    conv.relu = op.relu;
+    conv.relu = op.relu();
     OnednnStep step;
     step.own = [conv, src, dst = mem_[v], weights = pack_winograd_(v)]() mutable {
       conv.src = static_cast<const float*>(src.get_data_handle());

@@ -1,6 +1,8 @@
 #include "vision/layers/conv_norm_activation.h"
 
+#include <ATen/ops/hardsigmoid.h>
 #include <ATen/ops/hardswish.h>
+#include <ATen/ops/sigmoid.h>
 
 #include "vision/layers/conv_bn.h"
 
@@ -29,10 +31,19 @@ torch::Tensor ConvNormActivationImpl::forward(const torch::Tensor& x) {
       return torch::relu(y);
     case Activation::kHardswish:
       return at::hardswish(y);
+    case Activation::kSigmoid:
+      return at::sigmoid(y);
+    case Activation::kHardsigmoid:
+      return at::hardsigmoid(y);
     case Activation::kNone:
       break;
   }
   return y;
+}
+
+ConvGraph::Value ConvNormActivationImpl::describe(ConvGraph& graph, ConvGraph::Value x,
+                                                  ConvGraph::Value residual) const {
+  return describe_conv(graph, x, conv, activation_, residual);
 }
 
 void ConvNormActivationImpl::fold() {

@@ -4,9 +4,9 @@
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/conv.h>
 
-namespace vedkit {
+#include "vision/inference/conv_graph.h"
 
-enum class Activation { kNone, kReLU, kHardswish };
+namespace vedkit {
 
 struct ConvNormActivationOptions {
   ConvNormActivationOptions(int64_t in_channels, int64_t out_channels, int64_t kernel)
@@ -29,8 +29,12 @@ class ConvNormActivationImpl : public torch::nn::Module {
  public:
   explicit ConvNormActivationImpl(const ConvNormActivationOptions& options);
   torch::Tensor forward(const torch::Tensor& x);
+  const torch::Tensor& weight() const { return conv->weight; }
   // Folds the batch-norm into the convolution, for inference only.
   void fold();
+  // Once folded: the layer on x, its residual (if given) added before the activation.
+  ConvGraph::Value describe(ConvGraph& graph, ConvGraph::Value x,
+                            ConvGraph::Value residual = ConvGraph::kNone) const;
 
  private:
   Activation activation_;

@@ -13,10 +13,11 @@ NormalizationOptions read_normalization_options(ConfigSection section, int64_t i
   // ImageNet statistics for RGB (what torchvision's weights expect); mid-grey otherwise.
   NormalizationOptions options;
   options.mean = section.get_reals("mean", rgb ? std::vector<double>{0.485, 0.456, 0.406}
-                                              : std::vector<double>(in_channels, 0.5));
-  options.std = section.get_reals("std", rgb ? std::vector<double>{0.229, 0.224, 0.225}
-                                            : std::vector<double>(in_channels, 0.25),
-                                  {1e-6, 1e6});
+                                               : std::vector<double>(in_channels, 0.5));
+  options.std = section.get_reals(
+      "std",
+      rgb ? std::vector<double>{0.229, 0.224, 0.225} : std::vector<double>(in_channels, 0.25),
+      {1e-6, 1e6});
   const auto channels = std::to_string(in_channels);
   if (static_cast<int64_t>(options.mean.size()) != in_channels) {
     section.fail("mean", "expected " + channels + " values, one per input channel");
@@ -33,8 +34,9 @@ SegmentationModelImpl::SegmentationModelImpl(Encoder encoder,
                                              const NormalizationOptions& normalization)
     : encoder_(register_module("encoder", std::move(encoder))), num_classes_(num_classes) {
   decoder_ = register_module("decoder", UnetDecoder(encoder_->pyramid(), decoder_options));
-  head_ = register_module("head", torch::nn::Conv2d(torch::nn::Conv2dOptions(
-                                      decoder_->out_channels(), num_classes, 3).padding(1)));
+  head_ = register_module(
+      "head", torch::nn::Conv2d(
+                  torch::nn::Conv2dOptions(decoder_->out_channels(), num_classes, 3).padding(1)));
   register_normalization(normalization);
 }
 
@@ -49,8 +51,10 @@ SegmentationModelImpl::SegmentationModelImpl(Encoder encoder, SegmentationHead h
 
 void SegmentationModelImpl::register_normalization(const NormalizationOptions& normalization) {
   const int64_t channels = static_cast<int64_t>(normalization.mean.size());
-  mean_ = register_buffer("mean", torch::tensor(normalization.mean, torch::kFloat).reshape({1, channels, 1, 1}));
-  std_ = register_buffer("std", torch::tensor(normalization.std, torch::kFloat).reshape({1, channels, 1, 1}));
+  mean_ = register_buffer(
+      "mean", torch::tensor(normalization.mean, torch::kFloat).reshape({1, channels, 1, 1}));
+  std_ = register_buffer(
+      "std", torch::tensor(normalization.std, torch::kFloat).reshape({1, channels, 1, 1}));
 }
 
 torch::Tensor SegmentationModelImpl::forward(const torch::Tensor& images) {
@@ -60,7 +64,8 @@ torch::Tensor SegmentationModelImpl::forward(const torch::Tensor& images) {
   if (!outputs.empty()) return outputs.front();
   if (channels_last_) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
   if (!head_module_) {
-    return head_->forward(decoder_->forward(encoder_->forward(x))).to(images.scalar_type());  // [B, K, H, W]
+    return head_->forward(decoder_->forward(encoder_->forward(x)))
+        .to(images.scalar_type());  // [B, K, H, W]
   }
   namespace F = torch::nn::functional;
   const auto logits = head_module_->forward(encoder_->forward(x));  // [B, K, h, w]
@@ -72,9 +77,15 @@ torch::Tensor SegmentationModelImpl::forward(const torch::Tensor& images) {
 }
 
 std::shared_ptr<ConvGraph> SegmentationModelImpl::describe() const {
-  if (head_module_) return nullptr;  // the graph has no bilinear upsampling
   auto graph = std::make_shared<ConvGraph>();
-  const auto levels = encoder_->describe(*graph, graph->input(encoder_->in_channels()));
+  const auto input = graph->input(encoder_->in_channels());
+  const auto levels = encoder_->describe(*graph, input);
+  if (head_module_) {
+    if (levels.empty()) return nullptr;
+    const auto logits = head_module_->describe(*graph, levels);  // [B, K, h, w]
+    graph->output(graph->resize_bilinear(logits, input));        // [B, K, H, W]
+    return graph;
+  }
   if (levels.empty() || head_->weight.scalar_type() != torch::kFloat) return nullptr;
   const auto features = decoder_->describe(*graph, levels);
   if (features == ConvGraph::kNone) return nullptr;
@@ -92,7 +103,8 @@ void SegmentationModelImpl::prepare_for_inference() {
   }
   torch::NoGradGuard no_grad;
   for (auto& parameter : parameters()) {
-    if (parameter.dim() == 4) parameter.set_data(parameter.contiguous(torch::MemoryFormat::ChannelsLast));
+    if (parameter.dim() == 4)
+      parameter.set_data(parameter.contiguous(torch::MemoryFormat::ChannelsLast));
   }
   channels_last_ = true;
 }
@@ -118,11 +130,12 @@ SegmentationModel build_segmentation_model(ConfigSection model_section) {
 namespace vedkit {
 
 LoadedSegmentationModel load_segmentation_model(const std::string& path,
-                                                 const std::string& precision) {
+                                                const std::string& precision) {
   const auto file = ModelFile::open(path);
   const auto task = file.task();
   if (task != "segmentation") {
-    throw ModelFileError(path + ": a " + (task.empty() ? "non-vedkit" : task) + " model, not a segmentation model");
+    throw ModelFileError(path + ": a " + (task.empty() ? "non-vedkit" : task) +
+                         " model, not a segmentation model");
   }
   auto config = file.model_config();
   LoadedSegmentationModel loaded;

@@ -43,6 +43,16 @@ torch::Tensor AsppImpl::forward(const torch::Tensor& x) {
   return F::dropout(y, F::DropoutFuncOptions().p(0.5).training(is_training()));
 }
 
+ConvGraph::Value AsppImpl::describe(ConvGraph& graph, ConvGraph::Value x) const {
+  auto pooled = describe_conv(graph, graph.mean(x), pool_conv_, Activation::kReLU);
+  auto all = branches_.front()->describe(graph, x);
+  for (size_t i = 1; i < branches_.size(); ++i) {
+    all = graph.concat(all, branches_[i]->describe(graph, x));
+  }
+  all = graph.concat(all, graph.upsample_nearest(pooled, x));  // 1x1 to x's size: a broadcast
+  return project_->describe(graph, all);
+}
+
 void AsppImpl::fold() {
   for (auto& branch : branches_) branch->fold();
   fold_conv_bn(pool_conv_, pool_bn_);
@@ -63,6 +73,12 @@ DeepLabV3HeadImpl::DeepLabV3HeadImpl(int64_t in_channels, const std::vector<int6
 torch::Tensor DeepLabV3HeadImpl::forward(const std::vector<torch::Tensor>& levels) {
   auto x = aspp_->forward(levels.back());
   return classifier_->forward(torch::relu(conv_bn(x, conv_, bn_, folded_)));
+}
+
+ConvGraph::Value DeepLabV3HeadImpl::describe(ConvGraph& graph,
+                                             const std::vector<ConvGraph::Value>& levels) const {
+  const auto x = describe_conv(graph, aspp_->describe(graph, levels.back()), conv_, true);
+  return describe_conv(graph, x, classifier_, false);
 }
 
 void DeepLabV3HeadImpl::fold_for_inference() {

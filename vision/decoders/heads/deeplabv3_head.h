@@ -17,6 +17,7 @@ class AsppImpl : public torch::nn::Module {
   AsppImpl(int64_t in_channels, const std::vector<int64_t>& rates, int64_t channels);
   torch::Tensor forward(const torch::Tensor& x);
   void fold();
+  ConvGraph::Value describe(ConvGraph& graph, ConvGraph::Value x) const;  // once folded
 
  private:
   std::vector<ConvNormActivation> branches_;
@@ -36,6 +37,8 @@ class DeepLabV3HeadImpl : public SegmentationHeadImpl {
                     int64_t num_classes);
   torch::Tensor forward(const std::vector<torch::Tensor>& levels) override;
   void fold_for_inference() override;
+  ConvGraph::Value describe(ConvGraph& graph,
+                            const std::vector<ConvGraph::Value>& levels) const override;
 
  private:
   bool folded_ = false;

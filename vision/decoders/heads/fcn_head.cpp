@@ -22,4 +22,9 @@ torch::Tensor FcnHeadImpl::forward(const std::vector<torch::Tensor>& levels) {
 
 void FcnHeadImpl::fold_for_inference() { block_->fold(); }
 
+ConvGraph::Value FcnHeadImpl::describe(ConvGraph& graph,
+                                       const std::vector<ConvGraph::Value>& levels) const {
+  return describe_conv(graph, block_->describe(graph, levels.back()), classifier_, false);
+}
+
 }  // namespace vedkit

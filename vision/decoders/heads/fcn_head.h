@@ -14,6 +14,8 @@ class FcnHeadImpl : public SegmentationHeadImpl {
   FcnHeadImpl(int64_t in_channels, int64_t channels, int64_t num_classes);
   torch::Tensor forward(const std::vector<torch::Tensor>& levels) override;
   void fold_for_inference() override;
+  ConvGraph::Value describe(ConvGraph& graph,
+                            const std::vector<ConvGraph::Value>& levels) const override;
 
  private:
   ConvNormActivation block_{nullptr};

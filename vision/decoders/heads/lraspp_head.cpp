@@ -43,6 +43,17 @@ torch::Tensor LrasppHeadImpl::forward(const std::vector<torch::Tensor>& levels) 
   return low_classifier_->forward(low) + high_classifier_->forward(x);
 }
 
+ConvGraph::Value LrasppHeadImpl::describe(ConvGraph& graph,
+                                          const std::vector<ConvGraph::Value>& levels) const {
+  const auto low = levels.at(low_level_);
+  const auto high = levels.back();
+  auto x = describe_conv(graph, high, cbr_conv_, Activation::kReLU);
+  x = graph.scale(x, describe_conv(graph, graph.mean(high), scale_conv_, Activation::kSigmoid));
+  x = graph.resize_bilinear(x, low);
+  const auto low_logits = describe_conv(graph, low, low_classifier_, false);
+  return describe_conv(graph, x, high_classifier_, false, low_logits);
+}
+
 void LrasppHeadImpl::fold_for_inference() {
   fold_conv_bn(cbr_conv_, cbr_bn_);
   folded_ = true;

@@ -16,6 +16,8 @@ class LrasppHeadImpl : public SegmentationHeadImpl {
                  int64_t num_classes);
   torch::Tensor forward(const std::vector<torch::Tensor>& levels) override;
   void fold_for_inference() override;
+  ConvGraph::Value describe(ConvGraph& graph,
+                            const std::vector<ConvGraph::Value>& levels) const override;
 
  private:
   int64_t low_level_;  // which pyramid level is the low one

@@ -18,6 +18,9 @@ class SegmentationHeadImpl : public torch::nn::Module {
   virtual torch::Tensor forward(const std::vector<torch::Tensor>& levels) = 0;
   // Folds batch-norm into the convolutions, for inference only.
   virtual void fold_for_inference() = 0;
+  // Once folded: the head on the encoder's described levels, its logits at their stride.
+  virtual ConvGraph::Value describe(ConvGraph& graph,
+                                    const std::vector<ConvGraph::Value>& levels) const = 0;
 };
 
 using SegmentationHead = std::shared_ptr<SegmentationHeadImpl>;
