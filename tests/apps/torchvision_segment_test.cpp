@@ -4,11 +4,10 @@
 #include <torch/torch.h>
 
 #include <filesystem>
-#include <fstream>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
-#include <sstream>
 
+#include "tests/support/metrics_column.h"
 #include "tests/support/python_peer.h"
 #include "tests/support/run_command.h"
 #include "tests/support/temp_dir.h"
@@ -79,23 +78,6 @@ void write_shapes(const TempDir& dir, int n) {
   }
 }
 
-std::vector<double> train_losses(const std::string& csv_path) {
-  std::ifstream in(csv_path);
-  std::string header;
-  std::getline(in, header);
-  std::stringstream header_cells(header);
-  size_t index = 0;
-  for (std::string cell; std::getline(header_cells, cell, ',') && cell != "train_loss";) ++index;
-  std::vector<double> values;
-  for (std::string line; std::getline(in, line);) {
-    std::stringstream cells(line);
-    std::string cell;
-    for (size_t i = 0; i <= index; ++i) std::getline(cells, cell, ',');
-    values.push_back(std::stod(cell));
-  }
-  return values;
-}
-
 // A converted lraspp_mobilenet_v3_large (VOC's 21 classes) resumed on a 3-class folder: the
 // class-dependent tensors start afresh, the rest is kept, and the loss falls.
 TEST(TorchvisionFineTuning, AConvertedModelResumedOnThreeClassesLowersItsLoss) {
@@ -121,7 +103,7 @@ TEST(TorchvisionFineTuning, AConvertedModelResumedOnThreeClassesLowersItsLoss) {
       std::string::npos)
       << train.output;
   EXPECT_NE(train.output.find("decoder.low_classifier.weight"), std::string::npos) << train.output;
-  const auto losses = train_losses(dir.file("run/metrics.csv"));
+  const auto losses = testing::metrics_column(dir.file("run/metrics.csv"), "train_loss");
   ASSERT_EQ(losses.size(), 6u);
   EXPECT_LT(losses.back(), losses.front() * 0.8) << train.output;
 }

@@ -2,10 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
 
 #include "core/error.h"
+#include "tests/support/metrics_column.h"
 #include "tests/support/temp_dir.h"
 #include "vision/segmentation/segmentation_model.h"
 
@@ -24,30 +23,13 @@ std::string tiny_run(const std::string& out_dir) {
          "runtime: {seed: 3}\n";
 }
 
-std::vector<double> column(const std::string& csv_path, const std::string& name) {
-  std::ifstream in(csv_path);
-  std::string header;
-  std::getline(in, header);
-  std::stringstream header_cells(header);
-  size_t index = 0;
-  for (std::string cell; std::getline(header_cells, cell, ',') && cell != name;) ++index;
-  std::vector<double> values;
-  for (std::string line; std::getline(in, line);) {
-    std::stringstream cells(line);
-    std::string cell;
-    for (size_t i = 0; i <= index; ++i) std::getline(cells, cell, ',');
-    values.push_back(std::stod(cell));
-  }
-  return values;
-}
-
 TEST(TrainSegmentation, ATinyRunLowersTheLossAndSavesALoadableModel) {
   TempDir dir;
   auto config = Config::from_text(tiny_run(dir.file("run")), "tiny.yaml");
   TrainArgs args;
   args.quiet = true;
   ASSERT_EQ(train_segmentation(config, args), 0);
-  const auto losses = column(dir.file("run/metrics.csv"), "train_loss");
+  const auto losses = testing::metrics_column(dir.file("run/metrics.csv"), "train_loss");
   ASSERT_EQ(losses.size(), 4u);
   EXPECT_LT(losses.back(), losses.front() * 0.8);
   const auto loaded = load_segmentation_model(dir.file("run/last.vdk"));
@@ -63,8 +45,8 @@ TEST(TrainSegmentation, SameConfigAndSeedGiveTheSameNumbers) {
     TrainArgs args;
     args.quiet = true;
     ASSERT_EQ(train_segmentation(config, args), 0);
-    runs.push_back(column(dir.file(std::string(name) + "/metrics.csv"), "train_loss"));
-    const auto val = column(dir.file(std::string(name) + "/metrics.csv"), "val_loss");
+    runs.push_back(testing::metrics_column(dir.file(std::string(name) + "/metrics.csv"), "train_loss"));
+    const auto val = testing::metrics_column(dir.file(std::string(name) + "/metrics.csv"), "val_loss");
     runs.back().insert(runs.back().end(), val.begin(), val.end());
   }
   EXPECT_EQ(runs[0], runs[1]);
