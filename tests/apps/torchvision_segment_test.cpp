@@ -106,6 +106,12 @@ TEST(TorchvisionFineTuning, AConvertedModelResumedOnThreeClassesLowersItsLoss) {
   const auto losses = testing::metrics_column(dir.file("run/metrics.csv"), "train_loss");
   ASSERT_EQ(losses.size(), 6u);
   EXPECT_LT(losses.back(), losses.front() * 0.8) << train.output;
+  // vedkit-eval scores the fine-tuned file like any other, by its new class names.
+  const auto eval = run_command(app("vedkit-eval") + " --model " + dir.file("run/last.vdk") +
+                                " --images " + dir.file("images") + " --masks " + dir.file("masks"));
+  ASSERT_EQ(eval.exit_code, 0) << eval.output;
+  EXPECT_NE(eval.output.find("disc"), std::string::npos) << eval.output;
+  EXPECT_NE(eval.output.find("mIoU"), std::string::npos) << eval.output;
 }
 
 }  // namespace
