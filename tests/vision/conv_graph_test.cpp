@@ -234,6 +234,10 @@ TEST(ConvGraph, DepthwiseDilatedActivationsScaleAndBilinearMatchTorch) {
   const auto e =
       graph->conv(squeezed, dilated, {}, 1, 4, Activation::kSigmoid, ConvGraph::kNone, 4);
   graph->output(graph->resize_bilinear(e, x));
+  // A rate past the map's size: only the centre taps meet the map (planned as a 1x1).
+  const auto wide = torch::randn({8, 12, 3, 3}), wide_bias = torch::randn({8});
+  graph->output(
+      graph->conv(squeezed, wide, wide_bias, 1, 24, Activation::kNone, ConvGraph::kNone, 24));
   ConvGraphRunner runner(graph);
   for (int64_t batch : {1, 2}) {
     const auto images = torch::randn({batch, 3, 37, 30});
@@ -249,10 +253,14 @@ TEST(ConvGraph, DepthwiseDilatedActivationsScaleAndBilinearMatchTorch) {
                                                  .size(std::vector<int64_t>{37, 30})
                                                  .mode(torch::kBilinear)
                                                  .align_corners(false));
+    const auto tw = F::conv2d(td * tgate, wide,
+                              F::Conv2dFuncOptions().bias(wide_bias).padding(24).dilation(24));
     const auto out = runner.run(images);
-    ASSERT_EQ(out.size(), 1u);
+    ASSERT_EQ(out.size(), 2u);
     ASSERT_EQ(out[0].sizes(), expected.sizes());
     EXPECT_LT(relative_diff(out[0], expected), 1e-5) << "batch " << batch;
+    ASSERT_EQ(out[1].sizes(), tw.sizes());
+    EXPECT_LT(relative_diff(out[1], tw), 1e-5) << "batch " << batch;
   }
 }
 

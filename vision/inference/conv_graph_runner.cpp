@@ -34,7 +34,12 @@ struct ConvGraphRunner::Impl {
     }
     // torch's weights as they lie, channels-last included; grouped ones as [G, O / G, ...].
     const auto& op = graph->ops()[conv];
-    const auto& w = op.weight;
+    // A plan asks for a 1x1 layout of a larger kernel where only its centre tap can fall on
+    // the map (onednn_plan.cpp).
+    const bool centre_only = layout.dims().back() == 1 && op.kernel > 1;
+    const auto w = centre_only ? op.weight.slice(2, op.kernel / 2, op.kernel / 2 + 1)
+                                     .slice(3, op.kernel / 2, op.kernel / 2 + 1)
+                               : op.weight;
     dnnl::memory::dims dims(w.sizes().begin(), w.sizes().end());
     dnnl::memory::dims strides(w.strides().begin(), w.strides().end());
     if (op.groups > 1) {

@@ -308,18 +308,27 @@ class Planner {
     append_activation(post, op.activation);
     dnnl::primitive_attr attr;
     attr.set_post_ops(post);
-    const Dims weight_dims = op.groups == 1 ? Dims{op.channels, dims_[x][1], op.kernel, op.kernel}
+    // A dilation at least the map's size puts every tap but the centre in the zero padding
+    // for every output (ASPP's rate 36 on a 33x33 map): the same as a 1x1 convolution with
+    // the centre weights, planned as one (the packer takes the centre for a 1x1 layout).
+    const bool centre_only = op.groups == 1 && op.stride == 1 && op.kernel % 2 == 1 &&
+                             op.padding == op.dilation * (op.kernel / 2) &&
+                             op.dilation >= dims_[x][2] && op.dilation >= dims_[x][3];
+    const int64_t kernel = centre_only ? 1 : op.kernel;
+    const int64_t dilation = centre_only ? 1 : op.dilation;
+    const int64_t padding = centre_only ? 0 : op.padding;
+    const Dims weight_dims = op.groups == 1 ? Dims{op.channels, dims_[x][1], kernel, kernel}
                                             : Dims{op.groups, op.channels / op.groups,
-                                                   dims_[x][1] / op.groups, op.kernel, op.kernel};
+                                                   dims_[x][1] / op.groups, kernel, kernel};
     // oneDNN's direct kernels refuse some dilated convolutions in blocked layouts and leave
     // its reference kernel (rate 12 on a 33x33 map: 3 s); in nhwc its GEMM kernel takes them.
-    const bool plain = op.dilation > 1 && op.groups == 1;
+    const bool plain = dilation > 1 && op.groups == 1;
     const auto layout = plain ? memory::format_tag::nhwc : memory::format_tag::any;
     const dnnl::convolution_forward::desc conv_desc(
         dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
         tagged(dims_[x], layout), tagged(weight_dims, memory::format_tag::any), bias_desc,
         plain ? tagged(dims_[v], layout) : wanted(v), {op.stride, op.stride},
-        {op.dilation - 1, op.dilation - 1}, {op.padding, op.padding}, {op.padding, op.padding});
+        {dilation - 1, dilation - 1}, {padding, padding}, {padding, padding});
     const dnnl::convolution_forward::primitive_desc pd(conv_desc, attr, engine_);
     std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, as(x, pd.src_desc())},
                                             {DNNL_ARG_WEIGHTS, pack_weight_(v, pd.weights_desc())}};

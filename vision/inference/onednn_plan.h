@@ -44,7 +44,8 @@ struct OnednnPlan {
   std::vector<dnnl::memory::dims> output_dims;
 };
 
-// A convolution's weights in the layout its chosen kernel wants (packed once, then shared).
+// A convolution's weights in the layout its chosen kernel wants (packed once, then shared); a
+// 1x1 layout of a larger kernel asks for its centre taps alone.
 using PackWeight =
     std::function<dnnl::memory(ConvGraph::Value conv, const dnnl::memory::desc& layout)>;
 // A 3x3 convolution's weights transformed for Winograd's algorithm (once, then shared).
