@@ -16,15 +16,16 @@ struct PassTimes {
   double passes_per_s = 0, mean_ms = 0, best_ms = 0;
 };
 
-// Runs `pass` three times to warm up, then for at least `seconds` (and 5 passes). The fastest
-// pass shows what the code can do when the VM's host lets it; the mean, what it did.
-inline PassTimes measure_passes(const std::function<void()>& pass, double seconds) {
-  for (int i = 0; i < 3; ++i) pass();
+// Runs `pass` `warmup` times to warm up, then for at least `seconds` (and min_passes passes).
+// The fastest pass shows what the code can do when the VM's host lets it; the mean, what it did.
+inline PassTimes measure_passes(const std::function<void()>& pass, double seconds,
+                                int64_t warmup = 3, int64_t min_passes = 5) {
+  for (int64_t i = 0; i < warmup; ++i) pass();
   using clock = std::chrono::steady_clock;
   const auto start = clock::now();
   int64_t passes = 0;
   double elapsed = 0, best = 1e30;
-  while (elapsed < seconds || passes < 5) {
+  while (elapsed < seconds || passes < min_passes) {
     const auto began = clock::now();
     pass();
     ++passes;

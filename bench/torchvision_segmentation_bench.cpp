@@ -8,9 +8,6 @@
 // runs it beside bench/peers/torchvision_segmentation_peer.py.
 #include <torch/torch.h>
 
-#include <algorithm>
-#include <chrono>
-#include <functional>
 #include <iostream>
 #include <string>
 
@@ -21,31 +18,6 @@
 #include "vision/segmentation/segmentation_model.h"
 
 namespace po = vedkit::po;
-
-namespace {
-
-// bench/timing.h's measure_passes with the warm-up and the least number of passes as options:
-// a ResNet-101 pass at 520x520 takes seconds on 2 cores, and its 3 + 5 passes per measurement
-// made a run of the six models far too long.
-vedkit::bench::PassTimes measure_passes(const std::function<void()>& pass, double seconds,
-                                        int64_t warmup, int64_t min_passes) {
-  for (int64_t i = 0; i < warmup; ++i) pass();
-  using clock = std::chrono::steady_clock;
-  const auto start = clock::now();
-  int64_t passes = 0;
-  double elapsed = 0, best = 1e30;
-  while (elapsed < seconds || passes < min_passes) {
-    const auto began = clock::now();
-    pass();
-    ++passes;
-    const auto now = clock::now();
-    best = std::min(best, std::chrono::duration<double>(now - began).count());
-    elapsed = std::chrono::duration<double>(now - start).count();
-  }
-  return {passes / elapsed, 1000.0 * elapsed / passes, 1000.0 * best};
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   po::options_description options("bench-torchvision-segmentation");
@@ -80,7 +52,7 @@ int main(int argc, char** argv) {
     const auto images = torch::rand({batch, model->in_channels(), size, size})
                             .to(model->parameters().front().scalar_type());
     torch::InferenceMode inference;
-    const auto t = measure_passes([&] { model->forward(images); }, args["seconds"].as<double>(),
+    const auto t = vedkit::bench::measure_passes([&] { model->forward(images); }, args["seconds"].as<double>(),
                                   warmup, min_passes);
     std::cout << t.passes_per_s * batch << " " << t.mean_ms << " " << t.best_ms << "\n";
     vedkit::bench::report_engine();

@@ -4,13 +4,13 @@ import time
 import torch
 
 
-def time_passes(run, x, seconds):
-    """Warms up 3 passes, then times at least `seconds` (and 5 passes); returns
-    (images per second, milliseconds per pass, milliseconds of the fastest pass)."""
-    for _ in range(3):
+def time_passes(run, x, seconds, warmup=3, min_passes=5):
+    """Warms up `warmup` passes, then times at least `seconds` (and min_passes passes);
+    returns (images per second, milliseconds per pass, milliseconds of the fastest pass)."""
+    for _ in range(warmup):
         run(x)
     passes, best, start = 0, float("inf"), time.perf_counter()
-    while time.perf_counter() - start < seconds or passes < 5:
+    while time.perf_counter() - start < seconds or passes < min_passes:
         began = time.perf_counter()
         run(x)
         best = min(best, time.perf_counter() - began)

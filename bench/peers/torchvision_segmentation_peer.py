@@ -10,31 +10,14 @@ torch's profiler table of N passes on stderr instead of timing.
 import argparse
 import os
 import sys
-import time
 
 import torch
 import torchvision
 
-from timing import count_flops
+from timing import count_flops, time_passes
 
 ARCHS = ["fcn_resnet50", "fcn_resnet101", "deeplabv3_resnet50", "deeplabv3_resnet101",
          "deeplabv3_mobilenet_v3_large", "lraspp_mobilenet_v3_large"]
-
-
-def time_passes(run, x, seconds, warmup, min_passes):
-    """timing.py's time_passes with the warm-up and the least number of passes as options, as
-    bench-torchvision-segmentation takes them: (images per second, ms per pass, ms of the
-    fastest pass)."""
-    for _ in range(warmup):
-        run(x)
-    passes, best, start = 0, float("inf"), time.perf_counter()
-    while time.perf_counter() - start < seconds or passes < min_passes:
-        began = time.perf_counter()
-        run(x)
-        best = min(best, time.perf_counter() - began)
-        passes += 1
-    elapsed = time.perf_counter() - start
-    return passes * x.shape[0] / elapsed, 1000 * elapsed / passes, 1000 * best
 
 
 def main():
