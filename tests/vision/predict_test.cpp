@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include "tests/support/python_peer.h"
+#include "vision/segmentation/class_argmax.h"
 
 namespace vedkit {
 namespace {
@@ -100,6 +101,18 @@ TEST(Predict, ScalesAverageThePredictionsOfResizedImages) {
   EXPECT_LT(testing::max_abs_diff(averaged, (at_half + at_one) / 2), 1e-6);
   EXPECT_GT(testing::max_abs_diff(averaged, at_one), 1e-4);  // the half size did count
   EXPECT_LT(testing::max_abs_diff(averaged.sum(1), torch::ones({1, 48, 64})), 1e-5);
+}
+
+// The class of each pixel of a channels-last map, as torch's argmax: the first of tied
+// scores, NaN above everything.
+TEST(ArgmaxOverClasses, MatchesTorchsArgmaxWithTiesAndNan) {
+  auto scores = torch::randint(0, 4, {2, 7, 9, 11}).to(torch::kFloat);  // many ties
+  scores[0][3][4][5] = std::nanf("");
+  scores = scores.contiguous(torch::MemoryFormat::ChannelsLast);
+  auto classes = torch::empty({2, 9, 11}, torch::kLong);
+  argmax_over_classes(scores.data_ptr<float>(), classes.numel(), 7, classes.data_ptr<int64_t>());
+  EXPECT_TRUE(torch::equal(classes, scores.argmax(1)));
+  EXPECT_EQ(classes[0][4][5].item<int64_t>(), 3);
 }
 
 }  // namespace

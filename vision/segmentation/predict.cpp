@@ -6,6 +6,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "vision/segmentation/class_argmax.h"
+
 namespace vedkit {
 namespace {
 
@@ -92,8 +94,17 @@ at::Tensor predict_probabilities(SegmentationModelImpl& model, const at::Tensor&
 at::Tensor predict_classes(SegmentationModelImpl& model, const at::Tensor& images,
                            const PredictOptions& options) {
   const bool as_is = !options.flip && options.scales == std::vector<double>{1.0};
-  return (as_is ? tiled_logits(model, images, options) : predict_probabilities(model, images, options))
-      .argmax(1);
+  const auto scores =
+      as_is ? tiled_logits(model, images, options) : predict_probabilities(model, images, options);
+  if (scores.scalar_type() != torch::kFloat || !scores.device().is_cpu() ||
+      !scores.is_contiguous(torch::MemoryFormat::ChannelsLast)) {
+    return scores.argmax(1);
+  }
+  auto classes = torch::empty({scores.size(0), scores.size(2), scores.size(3)},
+                              scores.options().dtype(torch::kLong));
+  argmax_over_classes(scores.data_ptr<float>(), classes.numel(), scores.size(1),
+                      classes.data_ptr<int64_t>());
+  return classes;
 }
 
 }  // namespace vedkit
