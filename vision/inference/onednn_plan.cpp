@@ -119,6 +119,24 @@ class Planner {
     }
   }
 
+  // A dilation at least the map's size puts every tap but the centre in the zero padding
+  // for every output (ASPP's rate 36 on a 33x33 map): the same as a 1x1 convolution with
+  // the centre weights, planned as one (the packer takes the centre for a 1x1 layout).
+  bool centre_taps_only(Value v) const {
+    const auto& op = ops_[v];
+    const auto& in = dims_[op.inputs[0]];
+    return op.kind == Kind::kConv && op.groups == 1 && op.stride == 1 && op.kernel % 2 == 1 &&
+           op.dilation > 1 && op.padding == op.dilation * (op.kernel / 2) && op.dilation >= in[2] &&
+           op.dilation >= in[3];
+  }
+
+  // oneDNN's direct kernels refuse some dilated convolutions in blocked layouts and leave its
+  // reference kernel (rate 12 on a 33x33 map: 3 s); in nhwc its GEMM kernel takes them.
+  bool planned_in_nhwc(Value v) const {
+    const auto& op = ops_[v];
+    return op.kind == Kind::kConv && op.dilation > 1 && op.groups == 1 && !centre_taps_only(v);
+  }
+
   // With one image a batch, a value in channel blocks is one contiguous run of memory, so the
   // two halves of a concatenation can be written where the concatenation will be, by the ops
   // that make them: no copy. Each half must be made by an op we place (not the input, an
@@ -131,7 +149,8 @@ class Planner {
       for (Value part : ops_[c].inputs) {
         const Kind kind = ops_[part].kind;
         fits = fits && stored_[part] == part && dims_[part][1] % block_ == 0 &&
-               (kind == Kind::kConv || kind == Kind::kMaxPool || kind == Kind::kUpsample);
+               (kind == Kind::kConv || kind == Kind::kMaxPool || kind == Kind::kUpsample) &&
+               !planned_in_nhwc(part);
       }
       const Value a = ops_[c].inputs[0], b = ops_[c].inputs[1];
       if (!fits || a == b) continue;
@@ -308,21 +327,14 @@ class Planner {
     append_activation(post, op.activation);
     dnnl::primitive_attr attr;
     attr.set_post_ops(post);
-    // A dilation at least the map's size puts every tap but the centre in the zero padding
-    // for every output (ASPP's rate 36 on a 33x33 map): the same as a 1x1 convolution with
-    // the centre weights, planned as one (the packer takes the centre for a 1x1 layout).
-    const bool centre_only = op.groups == 1 && op.stride == 1 && op.kernel % 2 == 1 &&
-                             op.padding == op.dilation * (op.kernel / 2) &&
-                             op.dilation >= dims_[x][2] && op.dilation >= dims_[x][3];
+    const bool centre_only = centre_taps_only(v);
     const int64_t kernel = centre_only ? 1 : op.kernel;
     const int64_t dilation = centre_only ? 1 : op.dilation;
     const int64_t padding = centre_only ? 0 : op.padding;
     const Dims weight_dims = op.groups == 1 ? Dims{op.channels, dims_[x][1], kernel, kernel}
                                             : Dims{op.groups, op.channels / op.groups,
                                                    dims_[x][1] / op.groups, kernel, kernel};
-    // oneDNN's direct kernels refuse some dilated convolutions in blocked layouts and leave
-    // its reference kernel (rate 12 on a 33x33 map: 3 s); in nhwc its GEMM kernel takes them.
-    const bool plain = dilation > 1 && op.groups == 1;
+    const bool plain = planned_in_nhwc(v);
     const auto layout = plain ? memory::format_tag::nhwc : memory::format_tag::any;
     const dnnl::convolution_forward::desc conv_desc(
         dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
