@@ -1,9 +1,9 @@
 #pragma once
 
+#include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/conv.h>
 
 #include "vision/decoders/heads/segmentation_head.h"
-#include "vision/layers/conv_norm_activation.h"
 
 namespace vedkit {
 
@@ -18,8 +18,9 @@ class FcnHeadImpl : public SegmentationHeadImpl {
                             const std::vector<ConvGraph::Value>& levels) const override;
 
  private:
-  ConvNormActivation block_{nullptr};
-  torch::nn::Conv2d classifier_{nullptr};
+  bool folded_ = false;
+  torch::nn::Conv2d conv_{nullptr}, classifier_{nullptr};
+  torch::nn::BatchNorm2d bn_{nullptr};
 };
 
 }  // namespace vedkit
