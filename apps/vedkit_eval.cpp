@@ -28,6 +28,7 @@
 #include "datasets/image_files.h"
 #include "datasets/scenes/caption_facts.h"
 #include "datasets/segmentation/evaluate_pairs.h"
+#include "apps/one_class_evaluation.h"
 #include "vision/autoencoder/anomaly_map.h"
 #include "vision/autoencoder/reconstruction_scores.h"
 #include "vision/io/image_io.h"
@@ -157,65 +158,6 @@ int evaluate_anomaly_detection(const vedkit::po::variables_map& args) {
   return skipped == 0 ? 0 : 1;
 }
 
-// Latent vectors [N, D] of uint8 images [N, C, H, W], encoded in batches.
-at::Tensor latents_of(vedkit::AutoencoderModel& model, const at::Tensor& images) {
-  torch::InferenceMode inference;
-  std::vector<at::Tensor> parts;
-  for (int64_t start = 0; start < images.size(0); start += 256) {
-    const auto batch = images.narrow(0, start, std::min<int64_t>(256, images.size(0) - start));
-    parts.push_back(model->encode(batch.to(torch::kFloat) / 255).flatten(1));
-  }
-  return torch::cat(parts);
-}
-
-// Each test image's mean distance to its k nearest training images of the normal classes in
-// the latent space: a feature-space score beside the reconstruction's.
-at::Tensor latent_knn_scores(vedkit::AutoencoderModel& model, const at::Tensor& test_images,
-                             const std::vector<int64_t>& normal_classes, int64_t k) {
-  const auto train = vedkit::load_fashion_mnist_images(
-      vedkit::kDefaultFashionMnistDir, "train", model->in_channels(), test_images.size(2),
-      test_images.size(3), normal_classes);
-  const auto reference = latents_of(model, train.images);
-  const auto queries = latents_of(model, test_images);
-  std::vector<at::Tensor> scores;
-  for (int64_t start = 0; start < queries.size(0); start += 1024) {
-    const auto distances =
-        torch::cdist(queries.narrow(0, start, std::min<int64_t>(1024, queries.size(0) - start)), reference);
-    scores.push_back(std::get<0>(distances.topk(k, 1, /*largest=*/false)).mean(1));
-  }
-  return torch::cat(scores);
-}
-
-// One-class anomaly detection on a labelled set: the images of normal_classes are normal, the
-// rest anomalous; image AUROC by the anomaly map's maximum, by the mean squared error, by
-// 1 - SSIM, and by the latent distance to the 5 nearest training images of those classes.
-int evaluate_one_class(vedkit::AutoencoderModel& model, const vedkit::ImageTensorSet& set,
-                       const std::vector<int64_t>& normal_classes, const vedkit::po::variables_map& args) {
-  const auto normal = torch::isin(set.labels, torch::tensor(normal_classes, torch::kLong));
-  std::vector<bool> anomalous;
-  for (int64_t i = 0; i < normal.size(0); ++i) anomalous.push_back(!normal[i].item<bool>());
-  auto as_vector = [](const at::Tensor& t) {
-    const auto values = t.to(torch::kDouble).contiguous();
-    return std::vector<double>(values.data_ptr<double>(), values.data_ptr<double>() + values.numel());
-  };
-  const double by_map = vedkit::auroc(as_vector(vedkit::anomaly_maps(model, set.images).scores), anomalous);
-  const auto scores = vedkit::score_reconstructions(model, set.images);
-  const double by_mse = vedkit::auroc(as_vector(scores.mse), anomalous);
-  const double by_ssim = vedkit::auroc(as_vector(1 - scores.ssim), anomalous);
-  const double by_knn =
-      vedkit::auroc(as_vector(latent_knn_scores(model, set.images, normal_classes, 5)), anomalous);
-  std::ostringstream json;
-  json << std::setprecision(6) << "{\"images\": " << anomalous.size() << ", \"image_auroc\": " << by_map
-       << ", \"image_auroc_mse\": " << by_mse << ", \"image_auroc_ssim\": " << by_ssim
-       << ", \"image_auroc_latent_knn\": " << by_knn << "}";
-  std::cout << std::fixed << std::setprecision(4) << "image AUROC (anomaly map maximum)  " << by_map << "\n"
-            << "image AUROC (mean squared error)   " << by_mse << "\n"
-            << "image AUROC (1 - SSIM)             " << by_ssim << "\n"
-            << "image AUROC (latent 5-NN distance) " << by_knn << "\n" << json.str() << "\n";
-  if (args.count("json")) std::ofstream(args["json"].as<std::string>()) << json.str() << "\n";
-  return 0;
-}
-
 int evaluate_autoencoder(const vedkit::po::variables_map& args) {
   if (args.count("normal") || args.count("anomalous")) {
     if (!args.count("normal") || !args.count("anomalous")) {
@@ -232,7 +174,9 @@ int evaluate_autoencoder(const vedkit::po::variables_map& args) {
     set = vedkit::load_fashion_mnist_images(vedkit::kDefaultFashionMnistDir,
                                             args["fashion-mnist"].as<std::string>(), channels, size[0], size[1]);
     if (args.count("normal-classes")) {
-      return evaluate_one_class(model, set, args["normal-classes"].as<std::vector<int64_t>>(), args);
+      return evaluate_one_class(model, set, args["normal-classes"].as<std::vector<int64_t>>(),
+                                args.count("json") ? args["json"].as<std::string>() : "",
+                                args.count("scores") ? args["scores"].as<std::string>() : "");
     }
   } else if (args.count("held-out")) {
     set.images = held_out_images_of(args["model"].as<std::string>(), channels, model->input_size());
@@ -301,6 +245,7 @@ int main(int argc, char** argv) {
         ("held-out", "autoencoders: the validation images its training held out (as its file records)")
         ("normal", po::value<std::string>(), "autoencoders: a folder of normal images (with --anomalous: image AUROC)")
         ("anomalous", po::value<std::string>(), "autoencoders: a folder of anomalous images")
+        ("scores", po::value<std::string>(), "with --normal-classes: every image's scores as a CSV file")
         ("threshold", po::value<double>(), "autoencoders: the anomaly score threshold (default: the model file's)")
         ("normal-classes", po::value<std::vector<int64_t>>()->multitoken(),
          "autoencoders, with --fashion-mnist: these labels are normal, the rest anomalous (image AUROC)")

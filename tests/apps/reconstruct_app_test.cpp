@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "core/model_file.h"
 #include "tests/support/python_peer.h"
@@ -144,18 +145,39 @@ TEST_F(ReconstructApp, EvalScoresAFolder) {
 
 // One-class scoring of the Fashion-MNIST test split with trousers as the normal class, by the
 // bundled autoencoder (trained on every class, so a poor reconstruction-based detector of any
-// one): the latent 5-NN distance to the training trousers still separates them, as a
-// classifier would.
-TEST(EvalOneClassApp, ScoresFashionMnistByMapMseSsimAndLatentNeighbours) {
+// one): the latent and the smoothed-pixel 5-NN distances to the training trousers still separate
+// them, as a classifier would. --scores writes every image's scores.
+TEST(EvalOneClassApp, ScoresFashionMnistByMapMseSsimAndNeighbours) {
+  TempDir dir;
   const auto result = run_command(app("vedkit-eval") + " --model " + VEDKIT_SOURCE_DIR +
-                                  "/models/autoencoder_fashion_mnist.vdk --fashion-mnist test --normal-classes 1");
+                                  "/models/autoencoder_fashion_mnist.vdk --fashion-mnist test --normal-classes 1"
+                                  " --scores " + dir.file("scores.csv"));
   ASSERT_EQ(result.exit_code, 0) << result.output;
-  for (const char* key : {"image_auroc", "image_auroc_mse", "image_auroc_ssim", "image_auroc_latent_knn"}) {
+  for (const char* key : {"image_auroc", "image_auroc_mse", "image_auroc_ssim"}) {
     EXPECT_NE(result.output.find(std::string("\"") + key + "\": 0."), std::string::npos) << key << result.output;
   }
-  const auto at = result.output.find("\"image_auroc_latent_knn\": ");
-  ASSERT_NE(at, std::string::npos);
-  EXPECT_GT(std::stod(result.output.substr(at + 26)), 0.9) << result.output;
+  for (const std::string key : {"image_auroc_latent_knn", "image_auroc_pixel_knn"}) {
+    const auto at = result.output.find("\"" + key + "\": ");
+    ASSERT_NE(at, std::string::npos) << key << result.output;
+    EXPECT_GT(std::stod(result.output.substr(at + key.size() + 4)), 0.9) << key << result.output;
+  }
+  std::ifstream csv(dir.file("scores.csv"));
+  std::string line;
+  std::getline(csv, line);
+  EXPECT_EQ(line, "index,label,anomalous,map_maximum,mse,one_minus_ssim,latent_knn,pixel_knn");
+  int rows = 0, trousers = 0;
+  while (std::getline(csv, line)) {
+    std::istringstream fields(line);
+    std::string index, label, anomalous;
+    std::getline(fields, index, ',');
+    std::getline(fields, label, ',');
+    std::getline(fields, anomalous, ',');
+    EXPECT_EQ(anomalous, label == "1" ? "0" : "1") << line;
+    trousers += label == "1";
+    ++rows;
+  }
+  EXPECT_EQ(rows, 10000);
+  EXPECT_EQ(trousers, 1000);
 }
 
 TEST(TrainAutoencoderApp, TrainsOnAFolderAndRejectsAnEmptyOne) {
