@@ -1,12 +1,15 @@
 // vedkit-export --model FILE... --out FILE: a copy of a model file for shipping, without the
 // optimizer and RNG state that only --resume needs. Several files give the mean of their weights;
 // --half stores them as float16.
+// vedkit-export --model FILE --int8 --calibrate DIR --out FILE: a segmentation model that runs
+// its convolutions in int8, calibrated on the images in DIR.
 // vedkit-export --config FILE --state-dict FILE --out FILE: a model file from a state dict with
 // vedkit's names (scripts/import_torchvision.py writes one).
 #include <filesystem>
 #include <iostream>
 
 #include "apps/cli.h"
+#include "apps/int8_export.h"
 #include "core/model_file.h"
 #include "vision/segmentation/import_segmentation_model.h"
 
@@ -21,6 +24,12 @@ int main(int argc, char** argv) {
          "first gives the config and record")
         ("out", po::value<std::string>()->required(), "where to write the copy")
         ("half", "store float32 weights as float16: about half the file; apps load them as float32")
+        ("int8", "a segmentation model whose convolutions run in int8 (needs --calibrate)")
+        ("calibrate", po::value<std::string>(), "with --int8: a folder of images like those the model will "
+         "see (its training images), to measure each layer's range on")
+        ("calibrate-images", po::value<int64_t>()->default_value(64)->notifier([](int64_t n) {
+           if (n < 1) throw vedkit::po::error("--calibrate-images: expected at least 1");
+         }), "with --int8: how many of them (the first by name)")
         ("state-dict", po::value<std::string>(),
          "instead of --model: a state dict to fill the segmentation model --config describes")
         ("config", po::value<std::string>(), "with --state-dict: the model's YAML file")
@@ -47,6 +56,15 @@ int main(int argc, char** argv) {
     for (size_t i = 1; i < inputs.size(); ++i) others.push_back(vedkit::ModelFile::open(inputs[i]));
     const auto stored =
         args.count("half") ? vedkit::StoredWeights::Float16 : vedkit::StoredWeights::AsTrained;
+    if (args.count("int8") != args.count("calibrate")) {
+      throw po::error("--int8 and --calibrate DIR go together: int8 ranges are measured on images");
+    }
+    if (args.count("int8")) {
+      if (inputs.size() > 1) throw po::error("--int8 takes one --model, not an average of several");
+      export_int8_segmentation_model(inputs[0], args["calibrate"].as<std::string>(),
+                                     args["calibrate-images"].as<int64_t>(), out, stored);
+      return 0;
+    }
     vedkit::ModelFile::open(inputs[0]).write_inference_copy(out, others, stored);
     std::cout << out << ": " << std::filesystem::file_size(out) / 1024 << " KiB";
     if (others.empty()) {

@@ -49,6 +49,10 @@ void write_contents(torch::serialize::OutputArchive& archive, const ModelFileCon
   if (std::isfinite(contents.anomaly_threshold)) {
     archive.write("anomaly_threshold", c10::IValue(contents.anomaly_threshold));
   }
+  if (!contents.int8_ranges.empty()) {
+    archive.write("int8_ranges", torch::tensor(contents.int8_ranges), true);
+    archive.write("int8_layers", c10::IValue(contents.int8_layers));
+  }
 
   const TrainState& state = contents.train_state;
   archive.write("step", c10::IValue(state.step));
@@ -126,6 +130,12 @@ void read_contents(torch::serialize::InputArchive& archive, const std::string& p
   if (archive.try_read("epoch_batches", value)) contents.train_state.epoch_batches = value.toInt();
   if (archive.try_read("world_size", value)) contents.train_state.world_size = value.toInt();
   if (archive.try_read("anomaly_threshold", value)) contents.anomaly_threshold = value.toDouble();
+  torch::Tensor int8_ranges;
+  if (archive.try_read("int8_ranges", int8_ranges, true)) {
+    const auto ranges = int8_ranges.to(torch::kFloat).contiguous();
+    contents.int8_ranges.assign(ranges.data_ptr<float>(), ranges.data_ptr<float>() + ranges.numel());
+    if (archive.try_read("int8_layers", value)) contents.int8_layers = value.toStringRef();
+  }
   archive.read("best_metric", value);
   contents.train_state.best_metric = value.toDouble();
   archive.read("best_metric_name", value);
@@ -219,6 +229,13 @@ void write_model_file(const std::string& path, const torch::nn::Module& module,
     archive.write("optimizer", optimizer_archive);
   }
   save_atomically(archive, path);
+}
+
+void ModelFile::check_trainable() const {
+  if (!contents_.int8_ranges.empty()) {
+    throw ModelFileError(path_ + ": an int8 inference file (vedkit-export --int8) cannot be trained; "
+                         "train from the float32 model file it was exported from");
+  }
 }
 
 ModelFile ModelFile::open(const std::string& path) {

@@ -35,6 +35,11 @@ struct ModelFileContents {
   // An autoencoder's image anomaly score above which an image is anomalous, chosen on the
   // normal images its training held out; NaN where none was chosen.
   double anomaly_threshold = std::nan("");
+  // Int8 inference (vedkit-export --int8): the calibrated largest magnitude of each value of
+  // the model's inference graph, in the graph's order (empty: float32), and which layers run
+  // in int8 and which in float32, as text.
+  std::vector<float> int8_ranges;
+  std::string int8_layers;
 };
 
 constexpr int64_t kModelFileVersion = 1;
@@ -54,6 +59,10 @@ class ModelFile {
   static ModelFile open(const std::string& path);
 
   const ModelFileContents& contents() const { return contents_; }
+  // To change what write_inference_copy writes besides the weights (vedkit-export --int8).
+  ModelFileContents& contents() { return contents_; }
+  // A ModelFileError for an int8 inference file: training starts from float32 weights.
+  void check_trainable() const;
   // The `task` its config names (segmentation, autoencoder, ...); "" when none.
   std::string task() const;
   // Its config, to rebuild the model from, with the encoder's starting weights

@@ -160,6 +160,7 @@ TrainResult train(TrainingTask& task, const TrainerOptions& options, const std::
   state.best_metric_name = task.best_metric();
   const auto file =
       resume_from.empty() ? std::optional<ModelFile>() : ModelFile::open(resume_from);
+  if (file) file->check_trainable();
   if (file && file->contents().vocabulary != contents.vocabulary) {
     if (!task.fine_tunes_to_new_vocabulary()) {
       throw ModelFileError(resume_from + ": its vocabulary differs from this run's, so its token "

@@ -47,7 +47,9 @@ Encoder build_encoder(ConfigSection section) {
   const std::string init_from = section.get_string("init_from", "");
   if (!init_from.empty()) {
     try {
-      ModelFile::open(init_from).load_weights(*encoder, "encoder.");
+      const auto file = ModelFile::open(init_from);
+      file.check_trainable();
+      file.load_weights(*encoder, "encoder.");
     } catch (const ModelFileError& e) {
       section.fail("init_from", std::string("a model file whose encoder has this section's "
                                             "type and sizes (") + e.what() + ")");

@@ -7,6 +7,7 @@
 #include <list>
 #include <mutex>
 
+#include "vision/inference/int8_weights.h"
 #include "vision/inference/onednn_plan.h"
 
 namespace vedkit {
@@ -16,6 +17,7 @@ struct ConvGraphRunner::Impl {
   static constexpr size_t kPlansKept = 4;
 
   std::shared_ptr<const ConvGraph> graph;
+  std::vector<float> int8_ranges;
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{engine};
   int64_t block = preferred_channel_block(engine);
@@ -37,9 +39,11 @@ struct ConvGraphRunner::Impl {
     // A plan asks for a 1x1 layout of a larger kernel where only its centre tap can fall on
     // the map (onednn_plan.cpp).
     const bool centre_only = layout.dims().back() == 1 && op.kernel > 1;
-    const auto w = centre_only ? op.weight.slice(2, op.kernel / 2, op.kernel / 2 + 1)
+    const auto int8 = layout.data_type() == dnnl::memory::data_type::s8;
+    const auto full = int8 ? int8_weights(op.weight, int8_weight_scales(op.weight)) : op.weight;
+    const auto w = centre_only ? full.slice(2, op.kernel / 2, op.kernel / 2 + 1)
                                      .slice(3, op.kernel / 2, op.kernel / 2 + 1)
-                               : op.weight;
+                               : full;
     dnnl::memory::dims dims(w.sizes().begin(), w.sizes().end());
     dnnl::memory::dims strides(w.strides().begin(), w.strides().end());
     if (op.groups > 1) {
@@ -47,8 +51,8 @@ struct ConvGraphRunner::Impl {
       dims[1] /= op.groups;
       strides.insert(strides.begin(), dims[1] * strides[0]);
     }
-    const dnnl::memory::desc source_desc(dims, dnnl::memory::data_type::f32, strides);
-    dnnl::memory source(source_desc, engine, w.data_ptr<float>());
+    const dnnl::memory::desc source_desc(dims, layout.data_type(), strides);
+    dnnl::memory source(source_desc, engine, w.data_ptr());
     dnnl::memory packed(layout, engine);
     dnnl::reorder(source, packed).execute(stream, source, packed);
     stream.wait();
@@ -79,7 +83,8 @@ struct ConvGraphRunner::Impl {
           [this](ConvGraph::Value conv, const dnnl::memory::desc& layout) {
             return packed_weight(conv, layout);
           },
-          [this](ConvGraph::Value conv) { return transformed_weight(conv); }, winograd::enabled());
+          [this](ConvGraph::Value conv) { return transformed_weight(conv); }, winograd::enabled(),
+          int8_ranges);
     } catch (const UnsupportedShape&) {
     } catch (const dnnl::error&) {
       // oneDNN has no kernel for some operation at this shape.
@@ -90,9 +95,10 @@ struct ConvGraphRunner::Impl {
   }
 };
 
-ConvGraphRunner::ConvGraphRunner(std::shared_ptr<const ConvGraph> graph)
+ConvGraphRunner::ConvGraphRunner(std::shared_ptr<const ConvGraph> graph, std::vector<float> int8_ranges)
     : impl_(std::make_unique<Impl>()) {
   impl_->graph = std::move(graph);
+  impl_->int8_ranges = std::move(int8_ranges);
 }
 
 ConvGraphRunner::~ConvGraphRunner() = default;

@@ -5,7 +5,7 @@ namespace vedkit {
 
 struct ConvGraphRunner::Impl {};
 
-ConvGraphRunner::ConvGraphRunner(std::shared_ptr<const ConvGraph>) {}
+ConvGraphRunner::ConvGraphRunner(std::shared_ptr<const ConvGraph>, std::vector<float>) {}
 ConvGraphRunner::~ConvGraphRunner() = default;
 bool ConvGraphRunner::available() { return false; }
 std::vector<torch::Tensor> ConvGraphRunner::run(const torch::Tensor&) { return {}; }

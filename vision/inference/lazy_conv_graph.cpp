@@ -37,7 +37,7 @@ std::vector<torch::Tensor> LazyConvGraph::run(const torch::Tensor& input, bool t
     if (!graph_ || !graph_->weights_unchanged()) {
       runner_.reset();
       graph_ = describe_();
-      if (graph_) runner_ = std::make_shared<ConvGraphRunner>(graph_);
+      if (graph_) runner_ = std::make_shared<ConvGraphRunner>(graph_, int8_ranges_);
     }
     runner = runner_;
   }
@@ -45,6 +45,13 @@ std::vector<torch::Tensor> LazyConvGraph::run(const torch::Tensor& input, bool t
   auto outputs = runner->run(input);
   if (!outputs.empty()) ++passes;
   return outputs;
+}
+
+void LazyConvGraph::set_int8_ranges(std::vector<float> ranges) {
+  std::lock_guard<std::mutex> lock(building_);
+  int8_ranges_ = std::move(ranges);
+  graph_.reset();
+  runner_.reset();
 }
 
 }  // namespace vedkit

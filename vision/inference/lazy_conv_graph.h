@@ -31,12 +31,16 @@ class LazyConvGraph {
   explicit LazyConvGraph(Describe describe) : describe_(std::move(describe)) {}
 
   std::vector<torch::Tensor> run(const torch::Tensor& input, bool training);
+  // From now on its convolutions run in int8, at these calibrated ranges of the graph's values
+  // (conv_graph_calibration.h); empty: float32.
+  void set_int8_ranges(std::vector<float> ranges);
 
  private:
   Describe describe_;
   std::mutex building_;
   std::shared_ptr<ConvGraph> graph_;
   std::shared_ptr<ConvGraphRunner> runner_;
+  std::vector<float> int8_ranges_;
 };
 
 }  // namespace vedkit

@@ -1,9 +1,12 @@
 #include "vision/inference/onednn_plan.h"
 
 #include <algorithm>
+#include <functional>
 #include <numeric>
 
 #include "vision/inference/channel_scale.h"
+#include "vision/inference/conv_graph_calibration.h"
+#include "vision/inference/int8_weights.h"
 
 namespace vedkit {
 namespace {
@@ -13,31 +16,46 @@ using Dims = memory::dims;
 using Value = ConvGraph::Value;
 using Kind = ConvGraph::Kind;
 
-memory::desc tagged(const Dims& dims, memory::format_tag tag) {
-  return memory::desc(dims, memory::data_type::f32, tag);
+memory::desc tagged(const Dims& dims, memory::format_tag tag,
+                    memory::data_type type = memory::data_type::f32) {
+  return memory::desc(dims, type, tag);
+}
+
+// d's layout holding another data type of the same size.
+memory::desc retyped(memory::desc d, memory::data_type type) {
+  d.data.data_type = memory::convert_to_c(type);
+  return d;
 }
 
 memory::desc blocked(const Dims& dims, int64_t block) {
   return tagged(dims, block == 16 ? memory::format_tag::nChw16c : memory::format_tag::nChw8c);
 }
 
-OnednnStep reorder_step(const memory& from, const memory& to) {
-  return {dnnl::reorder(from, to), {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}}};
+// A copy between layouts or data types: to = from * scale, rounded and saturated for int8.
+OnednnStep reorder_step(const memory& from, const memory& to, float scale = 1.0f) {
+  dnnl::primitive_attr attr;
+  if (scale != 1.0f) attr.set_output_scales(0, {scale});
+  return {dnnl::reorder(from, to, attr), {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}}};
 }
+
+bool is_int8(memory::data_type type) { return type != memory::data_type::f32; }
 
 // Plans one input shape: values' shapes, where each value lives (a pooled buffer, its
 // input's buffer, or its slot in a concatenation), then one primitive per operation.
 class Planner {
  public:
   Planner(const ConvGraph& graph, const dnnl::engine& engine, int64_t block,
-          const PackWeight& pack_weight, const PackWinograd& pack_winograd, bool winograd_allowed)
-      : ops_(graph.ops()),
+          const PackWeight& pack_weight, const PackWinograd& pack_winograd, bool winograd_allowed,
+          const std::vector<float>& int8_ranges)
+      : graph_(graph),
+        ops_(graph.ops()),
         outputs_(graph.outputs()),
         engine_(engine),
         block_(block),
         pack_weight_(pack_weight),
         pack_winograd_(pack_winograd),
-        winograd_allowed_(winograd_allowed),
+        winograd_allowed_(winograd_allowed && int8_ranges.empty()),
+        int8_ranges_(int8_ranges),
         count_(static_cast<Value>(ops_.size())),
         dims_(count_),
         stored_(count_),
@@ -45,13 +63,18 @@ class Planner {
         last_use_(count_, -1),
         buffer_(count_, -1),
         desc_(count_),
-        mem_(count_) {
+        mem_(count_),
+        type_(count_, memory::data_type::f32),
+        scale_(count_, 1.0f),
+        quantized_type_(count_, memory::data_type::s8),
+        quantized_scale_(count_, 1.0f) {
     std::iota(stored_.begin(), stored_.end(), 0);
   }
 
   std::unique_ptr<OnednnPlan> plan(const Dims& input_shape) {
     plan_ = std::make_unique<OnednnPlan>();
     shapes(input_shape);
+    if (!int8_ranges_.empty()) quantize();
     concatenate_in_place();
     liveness();
     for (Value v = 0; v < count_; ++v) {
@@ -71,7 +94,7 @@ class Planner {
         continue;
       }
       memory out(nhwc, engine_, DNNL_MEMORY_NONE);
-      plan_->steps.push_back(reorder_step(mem_[v], out));
+      plan_->steps.push_back(reorder_step(mem_[v], out, scale_[v]));
       plan_->outputs.push_back(out);
     }
     return std::move(plan_);
@@ -119,6 +142,50 @@ class Planner {
     }
   }
 
+  // Int8: every convolution runs in int8, and the values int8_values() names are held in
+  // int8 (u8 after an activation that is never negative, else s8); the rest of the ops run in
+  // float32. Values that pass through unchanged (a pool's input and output, the two
+  // halves of a concatenation and the whole) share one scale, so no op rescales; each scale
+  // spans its group's calibrated range. Without VNNI, u8 values keep to 0..127: AVX2's u8 x s8
+  // multiply-add saturates at 16 bits for larger ones (as PyTorch's reduce_range).
+  void quantize() {
+    const auto int8 = int8_values(graph_);
+    std::vector<Value> group(count_);
+    std::iota(group.begin(), group.end(), 0);
+    const std::function<Value(Value)> root = [&](Value v) {
+      return group[v] == v ? v : group[v] = root(group[v]);
+    };
+    for (Value v = 0; v < count_; ++v) {
+      const auto& op = ops_[v];
+      if (!int8[v] || op.kind == Kind::kConv) continue;  // a pool, an upsample or a concatenation
+      group[root(op.inputs[0])] = root(v);
+      if (op.kind == Kind::kConcat) group[root(op.inputs[1])] = root(v);
+    }
+    std::vector<float> range(count_, 0.0f);
+    std::vector<bool> negative(count_, false);
+    for (Value v = 0; v < count_; ++v) {
+      const auto& op = ops_[v];
+      const bool never_negative = op.kind == Kind::kConv && (op.activation == Activation::kReLU ||
+                                                             op.activation == Activation::kSigmoid ||
+                                                             op.activation == Activation::kHardsigmoid);
+      const bool passes_through = op.kind == Kind::kMaxPool || op.kind == Kind::kUpsample || op.kind == Kind::kConcat;
+      const Value g = root(v);
+      range[g] = std::max(range[g], int8_ranges_.at(v));
+      if (!never_negative && !(passes_through && int8[v])) negative[g] = true;
+    }
+    const bool vnni = (static_cast<int>(dnnl::get_effective_cpu_isa()) & 0x440) != 0;
+    u8_largest_ = vnni ? 255.0f : 127.0f;
+    for (Value v = 0; v < count_; ++v) {
+      const Value g = root(v);
+      quantized_type_[v] = negative[g] ? memory::data_type::s8 : memory::data_type::u8;
+      quantized_scale_[v] = range[g] > 0 ? range[g] / (negative[g] ? 127.0f : u8_largest_) : 1.0f;
+      if (int8[v]) {
+        type_[v] = quantized_type_[v];
+        scale_[v] = quantized_scale_[v];
+      }
+    }
+  }
+
   // A dilation at least the map's size puts every tap but the centre in the zero padding
   // for every output (ASPP's rate 36 on a 33x33 map): the same as a 1x1 convolution with
   // the centre weights, planned as one (the packer takes the centre for a 1x1 layout).
@@ -142,7 +209,7 @@ class Planner {
   // that make them: no copy. Each half must be made by an op we place (not the input, an
   // alias or another concatenation), whole blocks of channels, and in no other concatenation.
   void concatenate_in_place() {
-    if (block_ == 0) return;
+    if (block_ == 0 || !int8_ranges_.empty()) return;
     for (Value c = 0; c < count_; ++c) {
       if (ops_[c].kind != Kind::kConcat || dims_[c][0] != 1) continue;
       bool fits = true;
@@ -196,17 +263,24 @@ class Planner {
     if (stored_[v] != v && ops_[stored_[v]].kind == Kind::kConcat) {
       return blocked(dims_[v], block_);
     }
-    return tagged(dims_[v], memory::format_tag::any);
+    return tagged(dims_[v], memory::format_tag::any, type_[v]);
   }
 
-  // x laid out as `want`: itself, or a reordered copy in a buffer given back after this op.
+  // x laid out as `want`: itself, or a reordered copy in a buffer given back after this op;
+  // in float32 at its real values, or in int8 at its quantized scale.
   memory as(Value x, const memory::desc& want) {
     if (desc_[x] == want) return mem_[x];
     const int b = plan_->pool.take(want.get_size());
     temporaries_.push_back(b);
     memory copy(want, engine_, plan_->pool.data(b));
-    plan_->steps.push_back(reorder_step(mem_[x], copy));
+    const auto type = static_cast<memory::data_type>(want.data.data_type);
+    plan_->steps.push_back(reorder_step(mem_[x], copy, scale_[x] / (is_int8(type) ? quantized_scale_[x] : 1.0f)));
     return copy;
+  }
+
+  // x in float32: itself, or its int8 values scaled back, channels-last.
+  memory in_float(Value x) {
+    return is_int8(type_[x]) ? as(x, tagged(dims_[x], memory::format_tag::nhwc)) : mem_[x];
   }
 
   void emit(Value v) {
@@ -267,13 +341,14 @@ class Planner {
   void emit_mean(Value v) {
     const Value x = ops_[v].inputs[0];
     const auto& in = dims_[x];
+    const memory src = in_float(x);
     const dnnl::pooling_forward::desc pool_desc(
-        dnnl::prop_kind::forward_inference, dnnl::algorithm::pooling_avg_exclude_padding, desc_[x],
+        dnnl::prop_kind::forward_inference, dnnl::algorithm::pooling_avg_exclude_padding, src.get_desc(),
         tagged(dims_[v], memory::format_tag::any), {1, 1}, {in[2], in[3]}, {0, 0}, {0, 0});
     const dnnl::pooling_forward::primitive_desc pd(pool_desc, engine_);
     place(v, pd.dst_desc());
     plan_->steps.push_back(
-        {dnnl::pooling_forward(pd), {{DNNL_ARG_SRC, mem_[x]}, {DNNL_ARG_DST, mem_[v]}}});
+        {dnnl::pooling_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, mem_[v]}}});
   }
 
   void emit_scale(Value v) {
@@ -292,13 +367,14 @@ class Planner {
       plan_->steps.push_back(std::move(step));
       return;
     }
-    const dnnl::binary::desc mul_desc(dnnl::algorithm::binary_mul, desc_[x], scale.get_desc(),
-                                      desc_[x]);
+    const memory src = in_float(x);
+    const dnnl::binary::desc mul_desc(dnnl::algorithm::binary_mul, src.get_desc(), scale.get_desc(),
+                                      src.get_desc());
     const dnnl::binary::primitive_desc pd(mul_desc, engine_);
     place(v, pd.dst_desc());
     plan_->steps.push_back(
         {dnnl::binary(pd),
-         {{DNNL_ARG_SRC_0, mem_[x]}, {DNNL_ARG_SRC_1, scale}, {DNNL_ARG_DST, mem_[v]}}});
+         {{DNNL_ARG_SRC_0, src}, {DNNL_ARG_SRC_1, scale}, {DNNL_ARG_DST, mem_[v]}}});
   }
 
   void emit_resize(Value v) {
@@ -306,7 +382,7 @@ class Planner {
     // An output is made in the layout it is handed back in, so it needs no reorder after; its
     // source goes to that layout first (oneDNN resamples between two layouts by reference).
     const bool output = std::count(outputs_.begin(), outputs_.end(), v) > 0;
-    const memory src = output ? as(x, tagged(dims_[x], memory::format_tag::nhwc)) : mem_[x];
+    const memory src = output ? as(x, tagged(dims_[x], memory::format_tag::nhwc)) : in_float(x);
     const dnnl::resampling_forward::desc resample_desc(
         dnnl::prop_kind::forward_inference, dnnl::algorithm::resampling_linear, src.get_desc(),
         output ? tagged(dims_[v], memory::format_tag::nhwc) : wanted(v));
@@ -319,13 +395,37 @@ class Planner {
   void emit_conv(Value v) {
     const auto& op = ops_[v];
     const Value x = op.inputs[0];
+    const bool int8 = !int8_ranges_.empty();
     const bool residual = op.inputs.size() > 1;
     const memory::desc bias_desc =
         op.bias.defined() ? tagged({op.channels}, memory::format_tag::x) : memory::desc();
+    // In int8, the product comes out at real values (the input's and each output channel's
+    // weight scale), the bias being given in the product's units; the residual adds in at its
+    // scale and the activation sees real values; a last step scales to v's int8 values.
+    std::vector<float> weight_scales, product_scales;
+    if (int8) {
+      weight_scales = int8_weight_scales(op.weight);
+      for (float w : weight_scales) product_scales.push_back(quantized_scale_[x] * w);
+    }
     dnnl::post_ops post;
-    if (residual) post.append_sum(1.0f);
+    memory::data_type residual_type = type_[v];
+    if (residual && int8) {
+      const Value r = op.inputs[1];
+      if (is_int8(type_[r]) && is_int8(type_[v])) residual_type = type_[r];
+      post.append_sum(residual_type == type_[r] ? scale_[r] : scale_[v], residual_type);
+    } else if (residual) {
+      post.append_sum(1.0f);
+    }
     append_activation(post, op.activation);
+    if (is_int8(type_[v])) {
+      post.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, 1.0f / scale_[v], 0.0f);
+      // Saturation alone would let u8 values run to 255.
+      if (type_[v] == memory::data_type::u8 && u8_largest_ < 255.0f) {
+        post.append_eltwise(1.0f, dnnl::algorithm::eltwise_clip, 0.0f, u8_largest_);
+      }
+    }
     dnnl::primitive_attr attr;
+    if (int8) attr.set_output_scales(2, product_scales);
     attr.set_post_ops(post);
     const bool centre_only = centre_taps_only(v);
     const int64_t kernel = centre_only ? 1 : op.kernel;
@@ -336,37 +436,47 @@ class Planner {
                                                    dims_[x][1] / op.groups, kernel, kernel};
     const bool plain = planned_in_nhwc(v);
     const auto layout = plain ? memory::format_tag::nhwc : memory::format_tag::any;
+    const auto src_type = int8 ? quantized_type_[x] : memory::data_type::f32;
     const dnnl::convolution_forward::desc conv_desc(
         dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-        tagged(dims_[x], layout), tagged(weight_dims, memory::format_tag::any), bias_desc,
-        plain ? tagged(dims_[v], layout) : wanted(v), {op.stride, op.stride},
+        tagged(dims_[x], layout, src_type),
+        tagged(weight_dims, memory::format_tag::any, int8 ? memory::data_type::s8 : memory::data_type::f32),
+        bias_desc, plain ? tagged(dims_[v], layout, type_[v]) : wanted(v), {op.stride, op.stride},
         {dilation - 1, dilation - 1}, {padding, padding}, {padding, padding});
     const dnnl::convolution_forward::primitive_desc pd(conv_desc, attr, engine_);
     std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, as(x, pd.src_desc())},
                                             {DNNL_ARG_WEIGHTS, pack_weight_(v, pd.weights_desc())}};
     if (op.bias.defined()) {
-      args[DNNL_ARG_BIAS] = memory(bias_desc, engine_, op.bias.data_ptr<float>());
+      float* bias = op.bias.data_ptr<float>();
+      if (int8) {
+        auto& in_product_units = plan_->constants.emplace_back(bias, bias + op.channels);
+        for (int64_t c = 0; c < op.channels; ++c) in_product_units[c] /= product_scales[c];
+        bias = in_product_units.data();
+      }
+      args[DNNL_ARG_BIAS] = memory(bias_desc, engine_, bias);
     }
-    place_conv(v, pd.dst_desc());
+    place_conv(v, pd.dst_desc(), residual_type);
     args[DNNL_ARG_DST] = mem_[v];
     plan_->steps.push_back({dnnl::convolution_forward(pd), std::move(args)});
   }
 
-  // Places convolution v, made in layout d. Its residual sum adds into the destination: where
-  // nothing reads the residual later (this convolution's own input included), the convolution
-  // writes over it; else the residual is copied to v's own place first.
-  void place_conv(Value v, const memory::desc& d) {
+  // Places convolution v, made in layout d. Its residual sum adds into the destination, held
+  // there as residual_type: where nothing reads the residual later (this convolution's own
+  // input included), the convolution writes over it; else the residual is copied to v's own
+  // place first (scaled to v's values where their types differ).
+  void place_conv(Value v, const memory::desc& d, memory::data_type residual_type = memory::data_type::f32) {
     const auto& op = ops_[v];
     if (op.inputs.size() < 2) return place(v, d);
     const Value x = op.inputs[0], r = op.inputs[1];
-    if (stored_[v] == v && stored_[r] == r && last_use_[r] == v && stored_[x] != r &&
-        desc_[r] == d) {
-      desc_[v] = desc_[r];
-      mem_[v] = mem_[r];
+    const auto held = retyped(d, residual_type);
+    if (stored_[v] == v && stored_[r] == r && last_use_[r] == v && stored_[x] != r && desc_[r] == held) {
+      desc_[v] = d;
+      mem_[v] = memory(d, engine_, mem_[r].get_data_handle());
       std::swap(buffer_[v], buffer_[r]);
     } else {
       place(v, d);
-      plan_->steps.push_back(reorder_step(mem_[r], mem_[v]));
+      const float scale = residual_type == type_[r] ? 1.0f : scale_[r] / scale_[v];
+      plan_->steps.push_back(reorder_step(mem_[r], memory(held, engine_, mem_[v].get_data_handle()), scale));
     }
   }
 
@@ -436,14 +546,18 @@ class Planner {
       mem_[v] = memory(desc_[v], engine_, plan_->pool.data(buffer_[v]));
       return;
     }
-    const dnnl::concat::primitive_desc pd(1, {desc_[a], desc_[b]}, engine_);
+    // Two int8 halves share the whole's type and scale; else both go in float32.
+    const memory first = is_int8(type_[v]) ? mem_[a] : in_float(a);
+    const memory second = is_int8(type_[v]) ? mem_[b] : in_float(b);
+    const dnnl::concat::primitive_desc pd(1, {first.get_desc(), second.get_desc()}, engine_);
     place(v, pd.dst_desc());
     plan_->steps.push_back({dnnl::concat(pd),
-                            {{DNNL_ARG_MULTIPLE_SRC, mem_[a]},
-                             {DNNL_ARG_MULTIPLE_SRC + 1, mem_[b]},
+                            {{DNNL_ARG_MULTIPLE_SRC, first},
+                             {DNNL_ARG_MULTIPLE_SRC + 1, second},
                              {DNNL_ARG_DST, mem_[v]}}});
   }
 
+  const ConvGraph& graph_;
   const std::vector<ConvGraph::Op>& ops_;
   const std::vector<Value>& outputs_;
   const dnnl::engine& engine_;
@@ -451,6 +565,7 @@ class Planner {
   const PackWeight& pack_weight_;
   const PackWinograd& pack_winograd_;
   const bool winograd_allowed_;
+  const std::vector<float>& int8_ranges_;  // per value; empty in float32
   const Value count_;
   std::vector<Dims> dims_;
   std::vector<Value> stored_;         // the value whose buffer holds each value's
@@ -461,6 +576,13 @@ class Planner {
   std::vector<memory> mem_;
   std::vector<int> temporaries_;
   std::unique_ptr<OnednnPlan> plan_;
+  // Int8 (all float32 at scale 1 otherwise): how each value is held, real = scale * held.
+  std::vector<memory::data_type> type_;
+  std::vector<float> scale_;
+  // How each value enters an int8 convolution.
+  std::vector<memory::data_type> quantized_type_;
+  std::vector<float> quantized_scale_;
+  float u8_largest_ = 255.0f;
 };
 
 }  // namespace
@@ -483,8 +605,8 @@ std::unique_ptr<OnednnPlan> plan_conv_graph(const ConvGraph& graph, const Dims& 
                                             const dnnl::engine& engine, int64_t block,
                                             const PackWeight& pack_weight,
                                             const PackWinograd& pack_winograd,
-                                            bool winograd_allowed) {
-  return Planner(graph, engine, block, pack_weight, pack_winograd, winograd_allowed)
+                                            bool winograd_allowed, const std::vector<float>& int8_ranges) {
+  return Planner(graph, engine, block, pack_weight, pack_winograd, winograd_allowed, int8_ranges)
       .plan(input_shape);
 }
 

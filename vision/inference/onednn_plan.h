@@ -4,6 +4,7 @@
 
 #include <dnnl.hpp>
 #include <functional>
+#include <list>
 #include <memory>
 #include <unordered_map>
 #include <vector>
@@ -42,6 +43,7 @@ struct OnednnPlan {
   dnnl::memory input;                 // nchw; its handle set to each run's input
   std::vector<dnnl::memory> outputs;  // nhwc; their handles set to each run's result tensors
   std::vector<dnnl::memory::dims> output_dims;
+  std::list<std::vector<float>> constants;  // what the steps read besides the graph's weights
 };
 
 // A convolution's weights in the layout its chosen kernel wants (packed once, then shared); a
@@ -57,13 +59,16 @@ struct UnsupportedShape {};
 // `block`: the channel block of the layout this CPU's convolutions choose (8 with AVX2, 16
 // with AVX-512), or 0 if they chose none; concatenations are laid out in place for it. With
 // 8, 3x3 stride-1 convolutions on maps big enough take Winograd's algorithm
-// (winograd.h) where `winograd_allowed`; oneDNN's direct kernels take the rest.
+// (winograd.h) where `winograd_allowed`; oneDNN's direct kernels take the rest. With
+// int8_ranges (each value's calibrated largest magnitude, conv_graph_calibration.h), the
+// convolutions run in int8 and pack_weight is asked for s8 layouts (int8_weights.h).
 std::unique_ptr<OnednnPlan> plan_conv_graph(const ConvGraph& graph,
                                             const dnnl::memory::dims& input_shape,
                                             const dnnl::engine& engine, int64_t block,
                                             const PackWeight& pack_weight,
                                             const PackWinograd& pack_winograd,
-                                            bool winograd_allowed);
+                                            bool winograd_allowed,
+                                            const std::vector<float>& int8_ranges = {});
 
 // The channel block oneDNN's float32 convolutions choose on this CPU (see above).
 int64_t preferred_channel_block(const dnnl::engine& engine);

@@ -2,9 +2,12 @@
 
 #include <torch/nn/functional/upsampling.h>
 
+#include <stdexcept>
+
 #include "core/error.h"
 #include "core/model_file.h"
 #include "core/precision.h"
+#include "vision/inference/conv_graph_calibration.h"
 
 namespace vedkit {
 
@@ -93,6 +96,31 @@ std::shared_ptr<ConvGraph> SegmentationModelImpl::describe() const {
   return graph;
 }
 
+// The graph a float32 model runs at inference; a model that has none cannot run in int8.
+std::shared_ptr<ConvGraph> SegmentationModelImpl::inference_graph() const {
+  auto graph = describe();
+  if (!graph) throw std::invalid_argument("this model does not run as one graph, so it cannot run in int8");
+  return graph;
+}
+
+std::vector<float> SegmentationModelImpl::calibrate_int8(const std::vector<torch::Tensor>& images) const {
+  const auto graph = inference_graph();
+  ConvGraphCalibration calibration(*graph);
+  for (const auto& batch : images) calibration.observe((batch.to(torch::kFloat) - mean_) / std_);
+  return calibration.ranges();
+}
+
+void SegmentationModelImpl::use_int8(std::vector<float> ranges) {
+  const auto values = inference_graph()->ops().size();
+  if (ranges.size() != values) {
+    throw std::invalid_argument("int8 ranges for " + std::to_string(ranges.size()) + " values, but the model's graph has " +
+                                std::to_string(values) + "; export it again with vedkit-export --int8");
+  }
+  graph_.set_int8_ranges(std::move(ranges));
+}
+
+std::string SegmentationModelImpl::int8_layers() const { return describe_int8_layers(*inference_graph()); }
+
 void SegmentationModelImpl::prepare_for_inference() {
   eval();
   encoder_->fold_for_inference();
@@ -134,8 +162,9 @@ LoadedSegmentationModel load_segmentation_model(const std::string& path,
   const auto file = ModelFile::open(path);
   const auto task = file.task();
   if (task != "segmentation") {
-    throw ModelFileError(path + ": a " + (task.empty() ? "non-vedkit" : task) +
-                         " model, not a segmentation model");
+    const std::string kind = task.empty() ? "non-vedkit" : task;
+    throw ModelFileError(path + ": " + (std::string("aeiou").find(kind[0]) == std::string::npos ? "a " : "an ") +
+                         kind + " model, not a segmentation model");
   }
   auto config = file.model_config();
   LoadedSegmentationModel loaded;
@@ -143,6 +172,13 @@ LoadedSegmentationModel load_segmentation_model(const std::string& path,
   file.load_weights(*loaded.model);
   loaded.model->prepare_for_inference();
   set_precision(*loaded.model, precision);
+  if (!file.contents().int8_ranges.empty()) {
+    try {
+      loaded.model->use_int8(file.contents().int8_ranges);
+    } catch (const std::invalid_argument& e) {
+      throw ModelFileError(path + ": " + e.what());
+    }
+  }
   loaded.class_names = file.contents().vocabulary;
   return loaded;
 }

@@ -38,6 +38,15 @@ class SegmentationModelImpl : public torch::nn::Module {
   void prepare_for_inference();
   bool channels_last() const { return channels_last_; }
 
+  // Int8 inference (vedkit-export --int8), after prepare_for_inference(): the largest
+  // magnitude of each value of the inference graph over images ([B, C, H, W] in [0, 1], sizes
+  // the model takes); use_int8 then runs the graph's convolutions in int8 at those ranges
+  // (conv_graph_runner.h), or throws if they were calibrated on another graph.
+  std::vector<float> calibrate_int8(const std::vector<torch::Tensor>& images) const;
+  void use_int8(std::vector<float> ranges);
+  // Which of the graph's ops run in int8 and which in float32.
+  std::string int8_layers() const;
+
   int64_t num_classes() const { return num_classes_; }
   int64_t in_channels() const { return encoder_->in_channels(); }
   // Large images run as tiles of this side by default (predict.h): 512 for the U-Net; 0 (the
@@ -57,6 +66,7 @@ class SegmentationModelImpl : public torch::nn::Module {
   bool channels_last_ = false;
   LazyConvGraph graph_{[this] { return describe(); }};
   std::shared_ptr<ConvGraph> describe() const;
+  std::shared_ptr<ConvGraph> inference_graph() const;
   void register_normalization(const NormalizationOptions& normalization);
 };
 TORCH_MODULE(SegmentationModel);

@@ -1,0 +1,109 @@
+// vedkit-export --int8: the bundled segmenter calibrated and run in int8 as a user runs it, and
+// the requests it refuses.
+#include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
+
+#include <filesystem>
+#include <string>
+
+#include "core/model_file.h"
+#include "tests/support/run_command.h"
+#include "tests/support/temp_dir.h"
+
+namespace vedkit {
+namespace {
+
+using testing::app;
+using testing::run_command;
+using testing::TempDir;
+
+const std::string kBundledSegmenter = std::string(VEDKIT_SOURCE_DIR) + "/models/segmentation_scenes_resnet18.vdk";
+const std::string kSampleImages = std::string(VEDKIT_SOURCE_DIR) + "/datasets/samples/images";
+
+std::string export_int8(const std::string& model, const std::string& calibrate, const std::string& out) {
+  return app("vedkit-export") + " --model " + model + " --int8 --calibrate " + calibrate + " --out " + out;
+}
+
+// Masks of the samples from the float32 file and its int8 export (calibrated on the first 16
+// samples, the training ones): nearly every pixel the same class. The same calibration again
+// gives the same ranges.
+TEST(Int8ExportApp, BundledSegmenterInInt8SegmentsTheSamplesAlike) {
+  TempDir dir;
+  auto result = run_command(export_int8(kBundledSegmenter, kSampleImages, dir.file("int8.vdk")) + " --calibrate-images 16");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("int8: 30 convolutions, 5 upsamples, 4 concatenations"), std::string::npos)
+      << result.output;
+  result = run_command(export_int8(kBundledSegmenter, kSampleImages, dir.file("again.vdk")) + " --calibrate-images 16");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const auto ranges = ModelFile::open(dir.file("int8.vdk")).contents().int8_ranges;
+  EXPECT_FALSE(ranges.empty());
+  EXPECT_EQ(ranges, ModelFile::open(dir.file("again.vdk")).contents().int8_ranges);
+  EXPECT_NE(ModelFile::open(dir.file("int8.vdk")).contents().int8_layers.find("float32: 1 input, 1 convolution"),
+            std::string::npos);
+
+  for (const auto& [name, model] : {std::pair{"int8", dir.file("int8.vdk")}, std::pair{"float", kBundledSegmenter}}) {
+    result = run_command(app("vedkit-segment") + " --model " + model + " --out " + dir.file(name) + " " + kSampleImages);
+    ASSERT_EQ(result.exit_code, 0) << result.output;
+  }
+  int64_t pixels = 0, differing = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.file("float"))) {
+    const auto file = entry.path().filename().string();
+    if (file.find("_mask.png") == std::string::npos) continue;
+    const cv::Mat full = cv::imread(entry.path().string(), cv::IMREAD_UNCHANGED);
+    const cv::Mat int8 = cv::imread(dir.file("int8/" + file), cv::IMREAD_UNCHANGED);
+    ASSERT_EQ(int8.size(), full.size()) << file;
+    pixels += full.total();
+    differing += cv::countNonZero(full != int8);
+  }
+  EXPECT_GT(pixels, 30 * 128 * 128);
+  EXPECT_GT(differing, 0) << "the int8 file segmented exactly as float32: did int8 run?";
+  EXPECT_LT(differing, pixels / 100) << differing << " of " << pixels << " pixels differ";
+}
+
+TEST(Int8ExportApp, RequestsItCannotServeAreOneLineErrors) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.file("empty"));
+  const std::string autoencoder = std::string(VEDKIT_SOURCE_DIR) + "/models/autoencoder_fashion_mnist.vdk";
+  struct Case {
+    std::string command, says;
+  };
+  const Case cases[] = {
+      {app("vedkit-export") + " --model " + kBundledSegmenter + " --int8 --out " + dir.file("q.vdk"), "--calibrate"},
+      {export_int8(kBundledSegmenter, dir.file("empty"), dir.file("q.vdk")), dir.file("empty") + ": no images"},
+      {export_int8(autoencoder, kSampleImages, dir.file("q.vdk")), "not a segmentation model"},
+      {export_int8(kBundledSegmenter, kSampleImages, dir.file("q.vdk")) + " --calibrate-images 0", "--calibrate-images"},
+  };
+  for (const auto& c : cases) {
+    const auto result = run_command(c.command);
+    EXPECT_NE(result.exit_code, 0) << c.command;
+    EXPECT_NE(result.output.find(c.says), std::string::npos) << c.command << "\n" << result.output;
+    EXPECT_FALSE(std::filesystem::exists(dir.file("q.vdk"))) << c.command;
+  }
+}
+
+// An int8 file is for inference: resuming training from it, starting an encoder from it or
+// exporting it to int8 again is refused with a line that says which file to use instead.
+TEST(Int8ExportApp, AnInt8FileRefusesTraining) {
+  TempDir dir;
+  auto result = run_command(export_int8(kBundledSegmenter, kSampleImages, dir.file("int8.vdk")) + " --calibrate-images 2");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  result = run_command(export_int8(dir.file("int8.vdk"), kSampleImages, dir.file("twice.vdk")));
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find("already an int8 file; export from the float32 model file"), std::string::npos)
+      << result.output;
+  const auto train = app("vedkit-train") + " --config " + VEDKIT_SOURCE_DIR +
+                     "/configs/segmentation_scenes_resnet18_stem2.yaml --set data.root=" + VEDKIT_SOURCE_DIR +
+                     "/datasets/samples --set train.epochs=1 --set train.out_dir=" + dir.file("run");
+  for (const auto& how : {" --resume " + dir.file("int8.vdk"), " --set model.encoder.init_from=" + dir.file("int8.vdk")}) {
+    result = run_command(train + how);
+    EXPECT_NE(result.exit_code, 0) << how;
+    EXPECT_NE(result.output.find(dir.file("int8.vdk") + ": an int8 inference file (vedkit-export --int8) cannot be "
+                                 "trained; train from the float32 model file it was exported from"),
+              std::string::npos)
+        << how << "\n" << result.output;
+    EXPECT_FALSE(std::filesystem::exists(dir.file("run/last.vdk"))) << how;
+  }
+}
+
+}  // namespace
+}  // namespace vedkit

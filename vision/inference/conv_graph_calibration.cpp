@@ -1,0 +1,63 @@
+#include "vision/inference/conv_graph_calibration.h"
+
+#include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
+
+#include <algorithm>
+#include <map>
+
+#include "vision/inference/conv_graph_eager.h"
+
+namespace vedkit {
+
+ConvGraphCalibration::ConvGraphCalibration(const ConvGraph& graph)
+    : graph_(graph), ranges_(graph.ops().size(), 0.0f) {}
+
+void ConvGraphCalibration::observe(const at::Tensor& images) {
+  c10::InferenceMode inference;
+  run_conv_graph_eagerly(graph_, images.to(at::kFloat), [this](ConvGraph::Value v, const at::Tensor& value) {
+    ranges_[v] = std::max(ranges_[v], value.abs().max().item<float>());
+  });
+}
+
+std::vector<bool> int8_values(const ConvGraph& graph) {
+  using Kind = ConvGraph::Kind;
+  const auto& ops = graph.ops();
+  std::vector<bool> read(ops.size(), false), int8(ops.size(), false);
+  for (const auto& op : ops) {
+    for (auto input : op.inputs) read[input] = true;
+  }
+  for (size_t v = 0; v < ops.size(); ++v) {
+    const auto& op = ops[v];
+    if (op.kind == Kind::kConv) {
+      int8[v] = read[v];
+    } else if (op.kind == Kind::kMaxPool || op.kind == Kind::kUpsample) {
+      int8[v] = int8[op.inputs[0]];
+    } else if (op.kind == Kind::kConcat) {
+      int8[v] = int8[op.inputs[0]] && int8[op.inputs[1]];
+    }
+  }
+  return int8;
+}
+
+std::string describe_int8_layers(const ConvGraph& graph) {
+  using Kind = ConvGraph::Kind;
+  static const std::map<Kind, std::string> names = {
+      {Kind::kInput, "inputs"},        {Kind::kConv, "convolutions"}, {Kind::kMaxPool, "max-pools"},
+      {Kind::kUpsample, "upsamples"},  {Kind::kConcat, "concatenations"}, {Kind::kMean, "means"},
+      {Kind::kScale, "channel scales"}, {Kind::kResize, "bilinear resizes"}};
+  const auto int8 = int8_values(graph);
+  std::map<Kind, int> in_int8, in_float;
+  for (size_t v = 0; v < int8.size(); ++v) ++(int8[v] ? in_int8 : in_float)[graph.ops()[v].kind];
+  auto list = [&](const std::map<Kind, int>& counts) {
+    std::string text;
+    for (const auto& [kind, count] : counts) {
+      const auto& name = names.at(kind);
+      text += (text.empty() ? " " : ", ") + std::to_string(count) + " " + (count == 1 ? name.substr(0, name.size() - 1) : name);
+    }
+    return text.empty() ? std::string(" none") : text;
+  };
+  return "int8:" + list(in_int8) + "; float32:" + list(in_float);
+}
+
+}  // namespace vedkit
