@@ -1,8 +1,8 @@
 // vedkit-export --model FILE... --out FILE: a copy of a model file for shipping, without the
 // optimizer and RNG state that only --resume needs. Several files give the mean of their weights;
 // --half stores them as float16.
-// vedkit-export --model FILE --int8 --calibrate DIR --out FILE: a segmentation model that runs
-// its convolutions in int8, calibrated on the images in DIR.
+// vedkit-export --model FILE --int8 --calibrate DIR --out FILE: a segmentation model (or an
+// autoencoder's or a captioner's encoder) that runs its convolutions in int8, calibrated on the images in DIR.
 // vedkit-export --config FILE --state-dict FILE --out FILE: a model file from a state dict with
 // vedkit's names (scripts/import_torchvision.py writes one).
 #include <filesystem>
@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
          "first gives the config and record")
         ("out", po::value<std::string>()->required(), "where to write the copy")
         ("half", "store float32 weights as float16: about half the file; apps load them as float32")
-        ("int8", "a segmentation model whose convolutions run in int8 (needs --calibrate)")
+        ("int8", "a segmentation model, or an autoencoder's or captioner's encoder, whose convolutions run in int8 (needs --calibrate)")
         ("calibrate", po::value<std::string>(), "with --int8: a folder of images like those the model will "
          "see (its training images), to measure each layer's range on")
         ("calibrate-images", po::value<int64_t>()->default_value(64)->notifier([](int64_t n) {
@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
     }
     if (args.count("int8")) {
       if (inputs.size() > 1) throw po::error("--int8 takes one --model, not an average of several");
-      export_int8_segmentation_model(inputs[0], args["calibrate"].as<std::string>(),
+      export_int8_model(inputs[0], args["calibrate"].as<std::string>(),
                                      args["calibrate-images"].as<int64_t>(), out, stored);
       return 0;
     }

@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "core/model_file.h"
 #include "core/precision.h"
+#include "vision/inference/int8_model_file.h"
 
 namespace vedkit {
 
@@ -20,6 +21,7 @@ LoadedCaptionModel load_caption_model(const std::string& path, const std::string
   file.load_weights(*loaded.model);
   loaded.model->prepare_for_inference();
   set_precision(*loaded.model, precision);
+  use_int8_of(file, *loaded.model);
   loaded.decoding = read_decoding_options(config.section("decode"));
   auto data = config.section("data");
   if (data.has("size")) {

@@ -2,6 +2,7 @@
 #include <torch/torch.h>
 
 #include "tests/support/relative_diff.h"
+#include "vision/encoders/encoder.h"
 #include "vision/inference/conv_graph.h"
 #include "vision/inference/conv_graph_calibration.h"
 #include "vision/inference/conv_graph_eager.h"
@@ -109,6 +110,32 @@ TEST(ConvGraphInt8, QuantizedGraphStaysWithinQuantizationErrorOfFloat) {
       EXPECT_LT(diff, 0.05) << "output " << i << " batch " << batch;
       EXPECT_LT(mean_diff, 0.01) << "output " << i << " batch " << batch;
       EXPECT_GT(diff, 1e-4) << "output " << i << " batch " << batch << ": float32 ran, not int8";
+    }
+  }
+}
+
+// An encoder's pyramid, int8 against float32, on one-channel and three-channel images: every
+// level (int8 values scaled back, and the last one given in float32) within int8's error.
+TEST(ConvGraphInt8, ResNetPyramidStaysWithinQuantizationErrorOfFloat) {
+  if (!ConvGraphRunner::available()) GTEST_SKIP() << "built without oneDNN";
+  for (int64_t channels : {1, 3}) {
+    torch::manual_seed(0);
+    auto config = Config::from_text("{type: resnet, depth: 18, width: 16, in_channels: " + std::to_string(channels) + "}",
+                                    "encoder.yaml");
+    auto encoder = build_encoder(config.root());
+    encoder->eval();
+    encoder->fold_for_inference();
+    torch::NoGradGuard no_grad;
+    const auto calibration = torch::randn({4, channels, 32, 32});
+    const auto images = torch::randn({2, channels, 32, 32});
+    const auto expected = encoder->forward(images);
+    encoder->use_int8(encoder->calibrate_int8({calibration}));
+    const auto levels = encoder->forward(images);
+    ASSERT_EQ(levels.size(), expected.size());
+    for (size_t i = 0; i < levels.size(); ++i) {
+      const double mean_diff = ((levels[i] - expected[i]).abs().mean() / expected[i].abs().max()).item<double>();
+      EXPECT_LT(mean_diff, 0.02) << "level " << i << ", " << channels << " channels";
+      EXPECT_GT(relative_diff(levels[i], expected[i]), 1e-4) << "level " << i << ": float32 ran, not int8";
     }
   }
 }

@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/model_file.h"
 #include "vision/encoders/vit.h"
+#include "vision/inference/int8_model_file.h"
 #include "vision/layers/gaussian_blur.h"
 
 namespace vedkit {
@@ -63,6 +64,10 @@ void AutoencoderModelImpl::check_size(const torch::Tensor& images) const {
 
 Latent AutoencoderModelImpl::encode_latent(const torch::Tensor& images, const torch::Tensor& hidden) {
   check_size(images);
+  return decoder_->to_latent(encoder_->forward(encoder_input(images, hidden)).back());
+}
+
+torch::Tensor AutoencoderModelImpl::encoder_input(const torch::Tensor& images, const torch::Tensor& hidden) const {
   auto x = (images - mean_) / std_;
   if (hidden.defined()) x = x * (1 - hidden);  // hidden pixels become the data mean
   const int64_t multiple = encoder_->size_multiple();
@@ -72,8 +77,18 @@ Latent AutoencoderModelImpl::encode_latent(const torch::Tensor& images, const to
     x = torch::nn::functional::pad(
         x, torch::nn::functional::PadFuncOptions({0, pad_w, 0, pad_h}).mode(torch::kReplicate));
   }
-  return decoder_->to_latent(encoder_->forward(x).back());
+  return x;
 }
+
+std::vector<float> AutoencoderModelImpl::calibrate_int8(const std::vector<torch::Tensor>& images) const {
+  std::vector<torch::Tensor> inputs;
+  for (const auto& batch : images) {
+    check_size(batch);
+    inputs.push_back(encoder_input(batch.to(torch::kFloat), {}));
+  }
+  return encoder_->calibrate_int8(inputs);
+}
+
 
 AutoencoderOutput AutoencoderModelImpl::forward(const torch::Tensor& images, const torch::Tensor& hidden) {
   auto latent = encode_latent(images, hidden);
@@ -141,6 +156,7 @@ AutoencoderModel load_autoencoder_model(const std::string& path) {
   auto model = build_autoencoder_model(config.section("model"));
   file.load_weights(*model);
   model->prepare_for_inference();
+  use_int8_of(file, *model);
   return model;
 }
 

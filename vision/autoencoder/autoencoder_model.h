@@ -53,6 +53,12 @@ class AutoencoderModelImpl : public torch::nn::Module {
   torch::Tensor viewable(const torch::Tensor& output) const;
 
   void prepare_for_inference();
+  // Int8 inference (vedkit-export --int8), after prepare_for_inference(): the encoder's graph
+  // calibrated on images ([B, C, H, W] in [0, 1], sizes the model takes), then run in int8;
+  // the decoder stays float32.
+  std::vector<float> calibrate_int8(const std::vector<torch::Tensor>& images) const;
+  void use_int8(std::vector<float> ranges) { encoder_->use_int8(std::move(ranges)); }
+  std::string int8_layers() const { return "encoder " + encoder_->int8_layers() + "; decoder: float32"; }
 
   const AutoencoderModeOptions& mode() const { return mode_; }
   const std::vector<int64_t>& input_size() const { return input_size_; }  // empty: any size
@@ -61,6 +67,8 @@ class AutoencoderModelImpl : public torch::nn::Module {
 
  private:
   Latent encode_latent(const torch::Tensor& images, const torch::Tensor& hidden);
+  // What the encoder sees of images: normalised, hidden pixels at the data mean, padded.
+  torch::Tensor encoder_input(const torch::Tensor& images, const torch::Tensor& hidden) const;
   void check_size(const torch::Tensor& images) const;
 
   Encoder encoder_;

@@ -1,6 +1,7 @@
 #include "vision/encoders/encoder.h"
 
 #include <iostream>
+#include <stdexcept>
 
 #include "core/error.h"
 #include "core/model_file.h"
@@ -9,6 +10,7 @@
 #include "vision/encoders/resnet.h"
 #include "vision/encoders/state_dict.h"
 #include "vision/encoders/vit.h"
+#include "vision/inference/conv_graph_calibration.h"
 
 namespace vedkit {
 namespace {
@@ -36,6 +38,27 @@ const Registry<Encoder>& encoder_registry() {
 torch::Tensor EncoderImpl::tokens(const torch::Tensor& images) {
   return forward(images).back().flatten(2).transpose(1, 2);  // [B, C, h, w] -> [B, h*w, C]
 }
+
+std::shared_ptr<ConvGraph> EncoderImpl::pyramid_graph() const {
+  auto graph = std::make_shared<ConvGraph>();
+  const auto levels = describe(*graph, graph->input(in_channels()));
+  if (levels.empty()) throw std::invalid_argument("this encoder does not run as one graph, so it cannot run in int8");
+  for (const auto level : levels) graph->output(level);
+  return graph;
+}
+
+std::vector<float> EncoderImpl::calibrate_int8(const std::vector<torch::Tensor>& inputs) const {
+  const auto graph = pyramid_graph();
+  ConvGraphCalibration calibration(*graph);
+  for (const auto& batch : inputs) calibration.observe(batch);
+  return calibration.ranges();
+}
+
+void EncoderImpl::use_int8(std::vector<float> /*ranges*/) {
+  throw std::invalid_argument("only ResNet encoders run in int8");
+}
+
+std::string EncoderImpl::int8_layers() const { return describe_int8_layers(*pyramid_graph()); }
 
 Encoder build_encoder(ConfigSection section) {
   Encoder encoder = encoder_registry().build(section);

@@ -46,9 +46,22 @@ class EncoderImpl : public torch::nn::Module {
     return {};
   }
 
+  // Int8 inference (vedkit-export --int8), once folded: the largest magnitude of each value
+  // of the graph describe() writes, over inputs (normalised, [B, C, H, W] of sizes it takes);
+  // use_int8 then runs the encoder's convolutions in int8 at those ranges. Encoders that run
+  // no graph of their own (all but ResNet) refuse with std::invalid_argument.
+  std::vector<float> calibrate_int8(const std::vector<torch::Tensor>& inputs) const;
+  virtual void use_int8(std::vector<float> ranges);
+  // Which of the graph's ops run in int8 and which in float32.
+  std::string int8_layers() const;
+
   // Copies weights from a torchvision state dict (name -> tensor), adapting the first
   // convolution when in_channels differs from the dict's; returns a note for the log.
   virtual std::string load_torchvision(const StateDict& state) = 0;
+
+ protected:
+  // The whole pyramid as one graph; std::invalid_argument where the encoder cannot write one.
+  std::shared_ptr<ConvGraph> pyramid_graph() const;
 };
 
 using Encoder = std::shared_ptr<EncoderImpl>;

@@ -3,6 +3,7 @@
 #include <torch/nn/functional/activation.h>
 
 #include "core/error.h"
+#include "vision/inference/conv_graph_calibration.h"
 
 namespace vedkit {
 namespace {
@@ -171,6 +172,12 @@ std::vector<ConvGraph::Value> ResNetEncoderImpl::describe(ConvGraph& graph,
     levels.push_back(x);
   }
   return levels;
+}
+
+void ResNetEncoderImpl::use_int8(std::vector<float> ranges) {
+  check_int8_ranges(*pyramid_graph(), ranges);
+  last_level_graph_.set_int8_ranges(ranges);
+  pyramid_graph_.set_int8_ranges(std::move(ranges));
 }
 
 std::shared_ptr<ConvGraph> ResNetEncoderImpl::describe_levels(bool all) const {

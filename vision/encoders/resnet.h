@@ -62,6 +62,8 @@ class ResNetEncoderImpl : public EncoderImpl {
   torch::Tensor tokens(const torch::Tensor& images) override;
   void fold_for_inference() override;
   std::vector<ConvGraph::Value> describe(ConvGraph& graph, ConvGraph::Value images) const override;
+  // Both graphs (the pyramid's and the last level's) hold the same values in the same order.
+  void use_int8(std::vector<float> ranges) override;
   std::string load_torchvision(const StateDict& state) override;
 
  private:

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <map>
+#include <stdexcept>
 
 #include "vision/inference/conv_graph_eager.h"
 
@@ -38,6 +39,13 @@ std::vector<bool> int8_values(const ConvGraph& graph) {
     }
   }
   return int8;
+}
+
+void check_int8_ranges(const ConvGraph& graph, const std::vector<float>& ranges) {
+  if (ranges.size() != graph.ops().size()) {
+    throw std::invalid_argument("int8 ranges for " + std::to_string(ranges.size()) + " values, but the model's graph has " +
+                                std::to_string(graph.ops().size()) + "; export it again with vedkit-export --int8");
+  }
 }
 
 std::string describe_int8_layers(const ConvGraph& graph) {

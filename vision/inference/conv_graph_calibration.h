@@ -31,6 +31,10 @@ class ConvGraphCalibration {
 // int8 values. The rest (the input, means, scales, bilinear resizes) stay float32.
 std::vector<bool> int8_values(const ConvGraph& graph);
 
+// Throws std::invalid_argument unless ranges has one entry per value of graph (a file
+// calibrated on another version of the model).
+void check_int8_ranges(const ConvGraph& graph, const std::vector<float>& ranges);
+
 // The same as text for a model file: how many of each kind of op run in int8 and in float32.
 std::string describe_int8_layers(const ConvGraph& graph);
 

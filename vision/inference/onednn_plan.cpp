@@ -412,7 +412,11 @@ class Planner {
     if (residual && int8) {
       const Value r = op.inputs[1];
       if (is_int8(type_[r]) && is_int8(type_[v])) residual_type = type_[r];
-      post.append_sum(residual_type == type_[r] ? scale_[r] : scale_[v], residual_type);
+      if (is_int8(residual_type)) {
+        post.append_sum(residual_type == type_[r] ? scale_[r] : scale_[v], residual_type);
+      } else {
+        post.append_sum(1.0f);
+      }
     } else if (residual) {
       post.append_sum(1.0f);
     }
@@ -476,7 +480,9 @@ class Planner {
     } else {
       place(v, d);
       const float scale = residual_type == type_[r] ? 1.0f : scale_[r] / scale_[v];
-      plan_->steps.push_back(reorder_step(mem_[r], memory(held, engine_, mem_[v].get_data_handle()), scale));
+      // v itself where it holds its own type: an output's buffer is swapped for each run's result.
+      const memory into = held == d ? mem_[v] : memory(held, engine_, mem_[v].get_data_handle());
+      plan_->steps.push_back(reorder_step(mem_[r], into, scale));
     }
   }
 

@@ -8,6 +8,7 @@
 #include "core/model_file.h"
 #include "core/precision.h"
 #include "vision/inference/conv_graph_calibration.h"
+#include "vision/inference/int8_model_file.h"
 
 namespace vedkit {
 
@@ -111,11 +112,7 @@ std::vector<float> SegmentationModelImpl::calibrate_int8(const std::vector<torch
 }
 
 void SegmentationModelImpl::use_int8(std::vector<float> ranges) {
-  const auto values = inference_graph()->ops().size();
-  if (ranges.size() != values) {
-    throw std::invalid_argument("int8 ranges for " + std::to_string(ranges.size()) + " values, but the model's graph has " +
-                                std::to_string(values) + "; export it again with vedkit-export --int8");
-  }
+  check_int8_ranges(*inference_graph(), ranges);
   graph_.set_int8_ranges(std::move(ranges));
 }
 
@@ -172,13 +169,7 @@ LoadedSegmentationModel load_segmentation_model(const std::string& path,
   file.load_weights(*loaded.model);
   loaded.model->prepare_for_inference();
   set_precision(*loaded.model, precision);
-  if (!file.contents().int8_ranges.empty()) {
-    try {
-      loaded.model->use_int8(file.contents().int8_ranges);
-    } catch (const std::invalid_argument& e) {
-      throw ModelFileError(path + ": " + e.what());
-    }
-  }
+  use_int8_of(file, *loaded.model);
   loaded.class_names = file.contents().vocabulary;
   return loaded;
 }
