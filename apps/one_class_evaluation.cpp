@@ -36,7 +36,8 @@ at::Tensor latents_of(vedkit::AutoencoderModel& model, const at::Tensor& images)
 
 // uint8 images [N, C, H, W] smoothed and flattened to [N, C * H * W] in [0, 1].
 at::Tensor smoothed_pixels(const at::Tensor& images) {
-  return vedkit::gaussian_blur(images.to(at::kFloat) / 255, kPixelNeighbourSigma, vedkit::BlurBorder::replicate)
+  return vedkit::gaussian_blur(images.to(at::kFloat) / 255, kPixelNeighbourSigma,
+                               vedkit::BlurBorder::replicate)
       .flatten(1);
 }
 
@@ -53,16 +54,17 @@ int evaluate_one_class(vedkit::AutoencoderModel& model, const vedkit::ImageTenso
   const auto normal = at::isin(set.labels, at::tensor(normal_classes, at::kLong));
   std::vector<bool> anomalous;
   for (int64_t i = 0; i < normal.size(0); ++i) anomalous.push_back(!normal[i].item<bool>());
-  const auto train = vedkit::load_fashion_mnist_images(vedkit::kDefaultFashionMnistDir, "train", model->in_channels(),
-                                                       set.images.size(2), set.images.size(3), normal_classes);
+  const auto train = vedkit::load_fashion_mnist_images(vedkit::kDefaultFashionMnistDir, "train",
+                                                       model->in_channels(), set.images.size(2),
+                                                       set.images.size(3), normal_classes);
 
   const auto map_maxima = vedkit::anomaly_maps(model, set.images).scores;
   const auto reconstruction = vedkit::score_reconstructions(model, set.images);
   const auto one_minus_ssim = 1 - reconstruction.ssim;
-  const auto latent_distances =
-      vedkit::mean_distance_to_nearest(latents_of(model, set.images), latents_of(model, train.images), kNeighbours);
-  const auto pixel_distances =
-      vedkit::mean_distance_to_nearest(smoothed_pixels(set.images), smoothed_pixels(train.images), kNeighbours);
+  const auto latent_distances = vedkit::mean_distance_to_nearest(
+      latents_of(model, set.images), latents_of(model, train.images), kNeighbours);
+  const auto pixel_distances = vedkit::mean_distance_to_nearest(
+      smoothed_pixels(set.images), smoothed_pixels(train.images), kNeighbours);
 
   const double by_map = vedkit::auroc(as_vector(map_maxima), anomalous);
   const double by_mse = vedkit::auroc(as_vector(reconstruction.mse), anomalous);
@@ -70,11 +72,12 @@ int evaluate_one_class(vedkit::AutoencoderModel& model, const vedkit::ImageTenso
   const double by_latent = vedkit::auroc(as_vector(latent_distances), anomalous);
   const double by_pixels = vedkit::auroc(as_vector(pixel_distances), anomalous);
   std::ostringstream json;
-  json << std::setprecision(6) << "{\"images\": " << anomalous.size() << ", \"image_auroc\": " << by_map
-       << ", \"image_auroc_mse\": " << by_mse << ", \"image_auroc_ssim\": " << by_ssim
-       << ", \"image_auroc_latent_knn\": " << by_latent << ", \"image_auroc_pixel_knn\": " << by_pixels << "}";
-  std::cout << std::fixed << std::setprecision(4) << "image AUROC (anomaly map maximum)           " << by_map
-            << "\nimage AUROC (mean squared error)            " << by_mse
+  json << std::setprecision(6) << "{\"images\": " << anomalous.size()
+       << ", \"image_auroc\": " << by_map << ", \"image_auroc_mse\": " << by_mse
+       << ", \"image_auroc_ssim\": " << by_ssim << ", \"image_auroc_latent_knn\": " << by_latent
+       << ", \"image_auroc_pixel_knn\": " << by_pixels << "}";
+  std::cout << std::fixed << std::setprecision(4) << "image AUROC (anomaly map maximum)           "
+            << by_map << "\nimage AUROC (mean squared error)            " << by_mse
             << "\nimage AUROC (1 - SSIM)                      " << by_ssim
             << "\nimage AUROC (latent 5-NN distance)          " << by_latent
             << "\nimage AUROC (smoothed-pixel 5-NN distance)  " << by_pixels << "\n"
@@ -82,9 +85,11 @@ int evaluate_one_class(vedkit::AutoencoderModel& model, const vedkit::ImageTenso
   if (!json_path.empty()) std::ofstream(json_path) << json.str() << "\n";
   if (!scores_path.empty()) {
     std::ofstream csv(scores_path);
-    csv << "index,label,anomalous,map_maximum,mse,one_minus_ssim,latent_knn,pixel_knn\n" << std::setprecision(9);
-    const auto columns = {as_vector(map_maxima), as_vector(reconstruction.mse), as_vector(one_minus_ssim),
-                          as_vector(latent_distances), as_vector(pixel_distances)};
+    csv << "index,label,anomalous,map_maximum,mse,one_minus_ssim,latent_knn,pixel_knn\n"
+        << std::setprecision(9);
+    const auto columns = {as_vector(map_maxima), as_vector(reconstruction.mse),
+                          as_vector(one_minus_ssim), as_vector(latent_distances),
+                          as_vector(pixel_distances)};
     const auto labels = set.labels.to(at::kLong).contiguous();
     for (size_t i = 0; i < anomalous.size(); ++i) {
       csv << i << "," << labels.data_ptr<int64_t>()[i] << "," << anomalous[i];

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Segmentation speed, inference and training steps, vedkit beside the same U-Net in PyTorch
-eager, in one run.
+eager, in one run. int8 (inference only) is vedkit's int8 graph beside PyTorch's FX int8 (oneDNN).
 
-    /usr/bin/python3 bench/run_segment.py [--build build] [--seconds 5] [--dtypes float32,bfloat16]
+    /usr/bin/python3 bench/run_segment.py [--build build] [--seconds 5] [--dtypes float32,bfloat16,int8]
                                           [--train-batch 16 --train-size 128 | --train-batch 0]
 """
 import os
@@ -24,7 +24,8 @@ def main():
     runs = [("infer", dtype, batch, args.size) for dtype in args.dtypes.split(",")
             for batch in args.batches.split(",")]
     if args.train_batch != "0":
-        runs += [("train", dtype, args.train_batch, args.train_size) for dtype in args.dtypes.split(",")]
+        runs += [("train", dtype, args.train_batch, args.train_size) for dtype in args.dtypes.split(",")
+                 if dtype != "int8"]
     print_header(["mode", "dtype", "batch", "size"], args.peak_gflops,
                  peers=("PyTorch", "ONNX Runtime"))
     for mode, dtype, batch, size in runs:

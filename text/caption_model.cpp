@@ -57,7 +57,8 @@ std::array<int64_t, 2> token_grid(int64_t height, int64_t width, int64_t count,
   return {height / stride, width / stride};
 }
 
-std::vector<float> CaptionModelImpl::calibrate_int8(const std::vector<torch::Tensor>& images) const {
+std::vector<float> CaptionModelImpl::calibrate_int8(
+    const std::vector<torch::Tensor>& images) const {
   std::vector<torch::Tensor> inputs;
   for (const auto& batch : images) inputs.push_back((batch.to(torch::kFloat) - mean_) / std_);
   return encoder_->calibrate_int8(inputs);

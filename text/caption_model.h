@@ -45,7 +45,9 @@ class CaptionModelImpl : public torch::nn::Module {
   // caption decoder stays float32.
   std::vector<float> calibrate_int8(const std::vector<torch::Tensor>& images) const;
   void use_int8(std::vector<float> ranges) { encoder_->use_int8(std::move(ranges)); }
-  std::string int8_layers() const { return "encoder " + encoder_->int8_layers() + "; decoder: float32"; }
+  std::string int8_layers() const {
+    return "encoder " + encoder_->int8_layers() + "; decoder: float32";
+  }
 
   int64_t in_channels() const { return encoder_->in_channels(); }
   int64_t size_multiple() const { return encoder_->size_multiple(); }

@@ -39,7 +39,8 @@ struct SmallNet {
 // The float32 graph op by op, as calibration runs it.
 std::vector<torch::Tensor> eager_outputs(const ConvGraph& graph, const torch::Tensor& images) {
   std::vector<torch::Tensor> values(graph.ops().size());
-  run_conv_graph_eagerly(graph, images, [&](ConvGraph::Value v, const torch::Tensor& t) { values[v] = t; });
+  run_conv_graph_eagerly(graph, images,
+                         [&](ConvGraph::Value v, const torch::Tensor& t) { values[v] = t; });
   std::vector<torch::Tensor> outputs;
   for (auto v : graph.outputs()) outputs.push_back(values[v]);
   return outputs;
@@ -53,7 +54,8 @@ TEST(ConvGraphInt8, EagerReferenceMatchesTheFloatGraph) {
   const auto expected = ConvGraphRunner(net.graph).run(images);
   const auto eager = eager_outputs(*net.graph, images);
   ASSERT_EQ(eager.size(), expected.size());
-  for (size_t i = 0; i < eager.size(); ++i) EXPECT_LT(relative_diff(eager[i], expected[i]), 1e-5) << i;
+  for (size_t i = 0; i < eager.size(); ++i)
+    EXPECT_LT(relative_diff(eager[i], expected[i]), 1e-5) << i;
 }
 
 TEST(ConvGraphInt8, CalibrationIsDeterministicAndSeesEveryValue) {
@@ -71,7 +73,8 @@ TEST(ConvGraphInt8, CalibrationIsDeterministicAndSeesEveryValue) {
 }
 
 TEST(ConvGraphInt8, WeightsRoundPerOutputChannel) {
-  const auto weight = torch::tensor({1.0f, -0.5f, 0.25f, 0.0f, 0.0f, 0.0f, -2.54f, 1.0f}).view({4, 2, 1, 1});
+  const auto weight =
+      torch::tensor({1.0f, -0.5f, 0.25f, 0.0f, 0.0f, 0.0f, -2.54f, 1.0f}).view({4, 2, 1, 1});
   const auto scales = int8_weight_scales(weight);
   ASSERT_EQ(scales.size(), 4u);
   EXPECT_FLOAT_EQ(scales[0], 1.0f / 127);
@@ -120,8 +123,9 @@ TEST(ConvGraphInt8, ResNetPyramidStaysWithinQuantizationErrorOfFloat) {
   if (!ConvGraphRunner::available()) GTEST_SKIP() << "built without oneDNN";
   for (int64_t channels : {1, 3}) {
     torch::manual_seed(0);
-    auto config = Config::from_text("{type: resnet, depth: 18, width: 16, in_channels: " + std::to_string(channels) + "}",
-                                    "encoder.yaml");
+    auto config = Config::from_text(
+        "{type: resnet, depth: 18, width: 16, in_channels: " + std::to_string(channels) + "}",
+        "encoder.yaml");
     auto encoder = build_encoder(config.root());
     encoder->eval();
     encoder->fold_for_inference();
@@ -133,9 +137,11 @@ TEST(ConvGraphInt8, ResNetPyramidStaysWithinQuantizationErrorOfFloat) {
     const auto levels = encoder->forward(images);
     ASSERT_EQ(levels.size(), expected.size());
     for (size_t i = 0; i < levels.size(); ++i) {
-      const double mean_diff = ((levels[i] - expected[i]).abs().mean() / expected[i].abs().max()).item<double>();
+      const double mean_diff =
+          ((levels[i] - expected[i]).abs().mean() / expected[i].abs().max()).item<double>();
       EXPECT_LT(mean_diff, 0.02) << "level " << i << ", " << channels << " channels";
-      EXPECT_GT(relative_diff(levels[i], expected[i]), 1e-4) << "level " << i << ": float32 ran, not int8";
+      EXPECT_GT(relative_diff(levels[i], expected[i]), 1e-4)
+          << "level " << i << ": float32 ran, not int8";
     }
   }
 }

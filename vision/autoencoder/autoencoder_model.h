@@ -58,7 +58,9 @@ class AutoencoderModelImpl : public torch::nn::Module {
   // the decoder stays float32.
   std::vector<float> calibrate_int8(const std::vector<torch::Tensor>& images) const;
   void use_int8(std::vector<float> ranges) { encoder_->use_int8(std::move(ranges)); }
-  std::string int8_layers() const { return "encoder " + encoder_->int8_layers() + "; decoder: float32"; }
+  std::string int8_layers() const {
+    return "encoder " + encoder_->int8_layers() + "; decoder: float32";
+  }
 
   const AutoencoderModeOptions& mode() const { return mode_; }
   const std::vector<int64_t>& input_size() const { return input_size_; }  // empty: any size

@@ -49,8 +49,8 @@ class ResidualBlockImpl : public torch::nn::Module {
 TORCH_MODULE(ResidualBlock);
 
 // ResNet-18/34/50/101 without its classifier. Pyramid: the stem (stride 2) and layer1..layer4
-// (strides 4, 8, 16, 32; with stem_stride 2: 2, 4, 8, 16; with output_stride 8: 4, 8, 8, 8). Both stems have the same parameters,
-// so a file trained with one loads into the other.
+// (strides 4, 8, 16, 32; with stem_stride 2: 2, 4, 8, 16; with output_stride 8: 4, 8, 8, 8). Both
+// stems have the same parameters, so a file trained with one loads into the other.
 class ResNetEncoderImpl : public EncoderImpl {
  public:
   explicit ResNetEncoderImpl(const ResNetOptions& options);

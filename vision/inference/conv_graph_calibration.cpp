@@ -16,9 +16,10 @@ ConvGraphCalibration::ConvGraphCalibration(const ConvGraph& graph)
 
 void ConvGraphCalibration::observe(const at::Tensor& images) {
   c10::InferenceMode inference;
-  run_conv_graph_eagerly(graph_, images.to(at::kFloat), [this](ConvGraph::Value v, const at::Tensor& value) {
-    ranges_[v] = std::max(ranges_[v], value.abs().max().item<float>());
-  });
+  run_conv_graph_eagerly(graph_, images.to(at::kFloat),
+                         [this](ConvGraph::Value v, const at::Tensor& value) {
+                           ranges_[v] = std::max(ranges_[v], value.abs().max().item<float>());
+                         });
 }
 
 std::vector<bool> int8_values(const ConvGraph& graph) {
@@ -43,17 +44,19 @@ std::vector<bool> int8_values(const ConvGraph& graph) {
 
 void check_int8_ranges(const ConvGraph& graph, const std::vector<float>& ranges) {
   if (ranges.size() != graph.ops().size()) {
-    throw std::invalid_argument("int8 ranges for " + std::to_string(ranges.size()) + " values, but the model's graph has " +
-                                std::to_string(graph.ops().size()) + "; export it again with vedkit-export --int8");
+    throw std::invalid_argument(
+        "int8 ranges for " + std::to_string(ranges.size()) + " values, but the model's graph has " +
+        std::to_string(graph.ops().size()) + "; export it again with vedkit-export --int8");
   }
 }
 
 std::string describe_int8_layers(const ConvGraph& graph) {
   using Kind = ConvGraph::Kind;
   static const std::map<Kind, std::string> names = {
-      {Kind::kInput, "inputs"},        {Kind::kConv, "convolutions"}, {Kind::kMaxPool, "max-pools"},
-      {Kind::kUpsample, "upsamples"},  {Kind::kConcat, "concatenations"}, {Kind::kMean, "means"},
-      {Kind::kScale, "channel scales"}, {Kind::kResize, "bilinear resizes"}};
+      {Kind::kInput, "inputs"},          {Kind::kConv, "convolutions"},
+      {Kind::kMaxPool, "max-pools"},     {Kind::kUpsample, "upsamples"},
+      {Kind::kConcat, "concatenations"}, {Kind::kMean, "means"},
+      {Kind::kScale, "channel scales"},  {Kind::kResize, "bilinear resizes"}};
   const auto int8 = int8_values(graph);
   std::map<Kind, int> in_int8, in_float;
   for (size_t v = 0; v < int8.size(); ++v) ++(int8[v] ? in_int8 : in_float)[graph.ops()[v].kind];
@@ -61,7 +64,8 @@ std::string describe_int8_layers(const ConvGraph& graph) {
     std::string text;
     for (const auto& [kind, count] : counts) {
       const auto& name = names.at(kind);
-      text += (text.empty() ? " " : ", ") + std::to_string(count) + " " + (count == 1 ? name.substr(0, name.size() - 1) : name);
+      text += (text.empty() ? " " : ", ") + std::to_string(count) + " " +
+              (count == 1 ? name.substr(0, name.size() - 1) : name);
     }
     return text.empty() ? std::string(" none") : text;
   };

@@ -37,7 +37,8 @@ at::Tensor run_op(const ConvGraph::Op& op, const std::vector<at::Tensor>& values
       return activate(y, op.activation);
     }
     case Kind::kMaxPool:
-      return at::max_pool2d(x, {op.kernel, op.kernel}, {op.stride, op.stride}, {op.padding, op.padding});
+      return at::max_pool2d(x, {op.kernel, op.kernel}, {op.stride, op.stride},
+                            {op.padding, op.padding});
     case Kind::kUpsample: {
       const auto& like = op.inputs.size() > 1 ? values[op.inputs[1]] : at::Tensor();
       const int64_t h = like.defined() ? like.size(2) : 2 * x.size(2);

@@ -95,7 +95,8 @@ struct ConvGraphRunner::Impl {
   }
 };
 
-ConvGraphRunner::ConvGraphRunner(std::shared_ptr<const ConvGraph> graph, std::vector<float> int8_ranges)
+ConvGraphRunner::ConvGraphRunner(std::shared_ptr<const ConvGraph> graph,
+                                 std::vector<float> int8_ranges)
     : impl_(std::make_unique<Impl>()) {
   impl_->graph = std::move(graph);
   impl_->int8_ranges = std::move(int8_ranges);

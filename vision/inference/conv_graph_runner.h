@@ -19,7 +19,8 @@ class ConvGraphRunner {
  public:
   // With int8_ranges (the graph's values' calibrated magnitudes, conv_graph_calibration.h),
   // its convolutions run in int8 (onednn_plan.h).
-  explicit ConvGraphRunner(std::shared_ptr<const ConvGraph> graph, std::vector<float> int8_ranges = {});
+  explicit ConvGraphRunner(std::shared_ptr<const ConvGraph> graph,
+                           std::vector<float> int8_ranges = {});
   ~ConvGraphRunner();
   ConvGraphRunner(const ConvGraphRunner&) = delete;
   ConvGraphRunner& operator=(const ConvGraphRunner&) = delete;

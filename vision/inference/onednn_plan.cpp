@@ -165,10 +165,12 @@ class Planner {
     std::vector<bool> negative(count_, false);
     for (Value v = 0; v < count_; ++v) {
       const auto& op = ops_[v];
-      const bool never_negative = op.kind == Kind::kConv && (op.activation == Activation::kReLU ||
-                                                             op.activation == Activation::kSigmoid ||
-                                                             op.activation == Activation::kHardsigmoid);
-      const bool passes_through = op.kind == Kind::kMaxPool || op.kind == Kind::kUpsample || op.kind == Kind::kConcat;
+      const bool never_negative =
+          op.kind == Kind::kConv &&
+          (op.activation == Activation::kReLU || op.activation == Activation::kSigmoid ||
+           op.activation == Activation::kHardsigmoid);
+      const bool passes_through =
+          op.kind == Kind::kMaxPool || op.kind == Kind::kUpsample || op.kind == Kind::kConcat;
       const Value g = root(v);
       range[g] = std::max(range[g], int8_ranges_.at(v));
       if (!never_negative && !(passes_through && int8[v])) negative[g] = true;
@@ -274,7 +276,8 @@ class Planner {
     temporaries_.push_back(b);
     memory copy(want, engine_, plan_->pool.data(b));
     const auto type = static_cast<memory::data_type>(want.data.data_type);
-    plan_->steps.push_back(reorder_step(mem_[x], copy, scale_[x] / (is_int8(type) ? quantized_scale_[x] : 1.0f)));
+    plan_->steps.push_back(
+        reorder_step(mem_[x], copy, scale_[x] / (is_int8(type) ? quantized_scale_[x] : 1.0f)));
     return copy;
   }
 
@@ -343,8 +346,9 @@ class Planner {
     const auto& in = dims_[x];
     const memory src = in_float(x);
     const dnnl::pooling_forward::desc pool_desc(
-        dnnl::prop_kind::forward_inference, dnnl::algorithm::pooling_avg_exclude_padding, src.get_desc(),
-        tagged(dims_[v], memory::format_tag::any), {1, 1}, {in[2], in[3]}, {0, 0}, {0, 0});
+        dnnl::prop_kind::forward_inference, dnnl::algorithm::pooling_avg_exclude_padding,
+        src.get_desc(), tagged(dims_[v], memory::format_tag::any), {1, 1}, {in[2], in[3]}, {0, 0},
+        {0, 0});
     const dnnl::pooling_forward::primitive_desc pd(pool_desc, engine_);
     place(v, pd.dst_desc());
     plan_->steps.push_back(
@@ -444,7 +448,8 @@ class Planner {
     const dnnl::convolution_forward::desc conv_desc(
         dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
         tagged(dims_[x], layout, src_type),
-        tagged(weight_dims, memory::format_tag::any, int8 ? memory::data_type::s8 : memory::data_type::f32),
+        tagged(weight_dims, memory::format_tag::any,
+               int8 ? memory::data_type::s8 : memory::data_type::f32),
         bias_desc, plain ? tagged(dims_[v], layout, type_[v]) : wanted(v), {op.stride, op.stride},
         {dilation - 1, dilation - 1}, {padding, padding}, {padding, padding});
     const dnnl::convolution_forward::primitive_desc pd(conv_desc, attr, engine_);
@@ -468,12 +473,14 @@ class Planner {
   // there as residual_type: where nothing reads the residual later (this convolution's own
   // input included), the convolution writes over it; else the residual is copied to v's own
   // place first (scaled to v's values where their types differ).
-  void place_conv(Value v, const memory::desc& d, memory::data_type residual_type = memory::data_type::f32) {
+  void place_conv(Value v, const memory::desc& d,
+                  memory::data_type residual_type = memory::data_type::f32) {
     const auto& op = ops_[v];
     if (op.inputs.size() < 2) return place(v, d);
     const Value x = op.inputs[0], r = op.inputs[1];
     const auto held = retyped(d, residual_type);
-    if (stored_[v] == v && stored_[r] == r && last_use_[r] == v && stored_[x] != r && desc_[r] == held) {
+    if (stored_[v] == v && stored_[r] == r && last_use_[r] == v && stored_[x] != r &&
+        desc_[r] == held) {
       desc_[v] = d;
       mem_[v] = memory(d, engine_, mem_[r].get_data_handle());
       std::swap(buffer_[v], buffer_[r]);
@@ -611,7 +618,8 @@ std::unique_ptr<OnednnPlan> plan_conv_graph(const ConvGraph& graph, const Dims& 
                                             const dnnl::engine& engine, int64_t block,
                                             const PackWeight& pack_weight,
                                             const PackWinograd& pack_winograd,
-                                            bool winograd_allowed, const std::vector<float>& int8_ranges) {
+                                            bool winograd_allowed,
+                                            const std::vector<float>& int8_ranges) {
   return Planner(graph, engine, block, pack_weight, pack_winograd, winograd_allowed, int8_ranges)
       .plan(input_shape);
 }

@@ -15,7 +15,6 @@
 
 namespace vedkit {
 
-
 // Buffers handed out by size, best fit first, and taken back when the value in them dies, so
 // a plan holds about the largest set of values alive at once.
 class BufferPool {
@@ -62,13 +61,10 @@ struct UnsupportedShape {};
 // (winograd.h) where `winograd_allowed`; oneDNN's direct kernels take the rest. With
 // int8_ranges (each value's calibrated largest magnitude, conv_graph_calibration.h), the
 // convolutions run in int8 and pack_weight is asked for s8 layouts (int8_weights.h).
-std::unique_ptr<OnednnPlan> plan_conv_graph(const ConvGraph& graph,
-                                            const dnnl::memory::dims& input_shape,
-                                            const dnnl::engine& engine, int64_t block,
-                                            const PackWeight& pack_weight,
-                                            const PackWinograd& pack_winograd,
-                                            bool winograd_allowed,
-                                            const std::vector<float>& int8_ranges = {});
+std::unique_ptr<OnednnPlan> plan_conv_graph(
+    const ConvGraph& graph, const dnnl::memory::dims& input_shape, const dnnl::engine& engine,
+    int64_t block, const PackWeight& pack_weight, const PackWinograd& pack_winograd,
+    bool winograd_allowed, const std::vector<float>& int8_ranges = {});
 
 // The channel block oneDNN's float32 convolutions choose on this CPU (see above).
 int64_t preferred_channel_block(const dnnl::engine& engine);

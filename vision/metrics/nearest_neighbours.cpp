@@ -9,7 +9,8 @@
 
 namespace vedkit {
 
-at::Tensor mean_distance_to_nearest(const at::Tensor& queries, const at::Tensor& references, int64_t k) {
+at::Tensor mean_distance_to_nearest(const at::Tensor& queries, const at::Tensor& references,
+                                    int64_t k) {
   if (k < 1 || references.size(0) < k) {
     throw std::invalid_argument("nearest neighbours: k = " + std::to_string(k) + " of " +
                                 std::to_string(references.size(0)) + " references");

@@ -100,11 +100,13 @@ std::shared_ptr<ConvGraph> SegmentationModelImpl::describe() const {
 // The graph a float32 model runs at inference; a model that has none cannot run in int8.
 std::shared_ptr<ConvGraph> SegmentationModelImpl::inference_graph() const {
   auto graph = describe();
-  if (!graph) throw std::invalid_argument("this model does not run as one graph, so it cannot run in int8");
+  if (!graph)
+    throw std::invalid_argument("this model does not run as one graph, so it cannot run in int8");
   return graph;
 }
 
-std::vector<float> SegmentationModelImpl::calibrate_int8(const std::vector<torch::Tensor>& images) const {
+std::vector<float> SegmentationModelImpl::calibrate_int8(
+    const std::vector<torch::Tensor>& images) const {
   const auto graph = inference_graph();
   ConvGraphCalibration calibration(*graph);
   for (const auto& batch : images) calibration.observe((batch.to(torch::kFloat) - mean_) / std_);
@@ -116,7 +118,9 @@ void SegmentationModelImpl::use_int8(std::vector<float> ranges) {
   graph_.set_int8_ranges(std::move(ranges));
 }
 
-std::string SegmentationModelImpl::int8_layers() const { return describe_int8_layers(*inference_graph()); }
+std::string SegmentationModelImpl::int8_layers() const {
+  return describe_int8_layers(*inference_graph());
+}
 
 void SegmentationModelImpl::prepare_for_inference() {
   eval();
@@ -160,7 +164,8 @@ LoadedSegmentationModel load_segmentation_model(const std::string& path,
   const auto task = file.task();
   if (task != "segmentation") {
     const std::string kind = task.empty() ? "non-vedkit" : task;
-    throw ModelFileError(path + ": " + (std::string("aeiou").find(kind[0]) == std::string::npos ? "a " : "an ") +
+    throw ModelFileError(path + ": " +
+                         (std::string("aeiou").find(kind[0]) == std::string::npos ? "a " : "an ") +
                          kind + " model, not a segmentation model");
   }
   auto config = file.model_config();

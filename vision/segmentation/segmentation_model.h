@@ -88,6 +88,6 @@ struct LoadedSegmentationModel {
 // inference (prepare_for_inference() done), in float32 or bfloat16 (about twice as fast on
 // CPUs with AVX-512 BF16 or AMX; bench/README.md). A file of another task is a ModelFileError.
 LoadedSegmentationModel load_segmentation_model(const std::string& path,
-                                                 const std::string& precision = "float32");
+                                                const std::string& precision = "float32");
 
 }  // namespace vedkit
