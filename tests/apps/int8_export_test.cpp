@@ -11,6 +11,7 @@
 #include "core/model_file.h"
 #include "datasets/autoencoder/image_tensor_set.h"
 #include "datasets/fashion_mnist.h"
+#include "tests/support/mask_differences.h"
 #include "tests/support/run_command.h"
 #include "tests/support/temp_dir.h"
 #include "vision/io/image_io.h"
@@ -60,16 +61,7 @@ TEST(Int8ExportApp, BundledSegmenterInInt8SegmentsTheSamplesAlike) {
                          " " + kSampleImages);
     ASSERT_EQ(result.exit_code, 0) << result.output;
   }
-  int64_t pixels = 0, differing = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(dir.file("float"))) {
-    const auto file = entry.path().filename().string();
-    if (file.find("_mask.png") == std::string::npos) continue;
-    const cv::Mat full = cv::imread(entry.path().string(), cv::IMREAD_UNCHANGED);
-    const cv::Mat int8 = cv::imread(dir.file("int8/" + file), cv::IMREAD_UNCHANGED);
-    ASSERT_EQ(int8.size(), full.size()) << file;
-    pixels += full.total();
-    differing += cv::countNonZero(full != int8);
-  }
+  const auto [pixels, differing] = testing::mask_differences(dir.file("float"), dir.file("int8"));
   EXPECT_GT(pixels, 30 * 128 * 128);
   EXPECT_GT(differing, 0) << "the int8 file segmented exactly as float32: did int8 run?";
   EXPECT_LT(differing, pixels / 100) << differing << " of " << pixels << " pixels differ";
@@ -112,6 +104,10 @@ TEST(Int8ExportApp, AutoencoderInInt8ReconstructsAsWell) {
   EXPECT_GT(ssim[0], 0.7);
   EXPECT_NE(ssim[1], ssim[0]) << "the int8 file reconstructed exactly as float32: did int8 run?";
   EXPECT_NEAR(ssim[1], ssim[0], 0.005);
+  result = run_command(app("vedkit-reconstruct") + " --model " + dir.file("int8.vdk") +
+                       " --score --out " + dir.file("out") + " " + dir.file("test"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("200 of 200 images done"), std::string::npos) << result.output;
 }
 
 // The bundled captioner with its encoder in int8 captions the samples nearly all alike.

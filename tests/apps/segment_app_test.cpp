@@ -12,6 +12,7 @@
 
 #include "core/model_file.h"
 #include "core/precision.h"
+#include "tests/support/mask_differences.h"
 #include "tests/support/run_command.h"
 #include "tests/support/temp_dir.h"
 #include "vision/segmentation/segmentation_model.h"
@@ -208,16 +209,7 @@ TEST(ExportApp, BundledModelStoredAsFloat16SegmentsTheSamplesAlike) {
                          dir.file(name) + " " + samples);
     ASSERT_EQ(result.exit_code, 0) << result.output;
   }
-  int64_t pixels = 0, differing = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(dir.file("full"))) {
-    const auto file = entry.path().filename().string();
-    if (file.find("_mask.png") == std::string::npos) continue;
-    const cv::Mat full = cv::imread(entry.path().string(), cv::IMREAD_UNCHANGED);
-    const cv::Mat half = cv::imread(dir.file("half/" + file), cv::IMREAD_UNCHANGED);
-    ASSERT_EQ(half.size(), full.size()) << file;
-    pixels += full.total();
-    differing += cv::countNonZero(full != half);
-  }
+  const auto [pixels, differing] = testing::mask_differences(dir.file("full"), dir.file("half"));
   EXPECT_GT(pixels, 30 * 128 * 128);
   EXPECT_LT(differing, pixels / 1000) << differing << " of " << pixels << " pixels differ";
 }

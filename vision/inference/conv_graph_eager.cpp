@@ -4,26 +4,12 @@
 
 #include <vector>
 
+#include "vision/layers/activation.h"
+
 namespace vedkit {
 namespace {
 
 using Kind = ConvGraph::Kind;
-
-at::Tensor activate(const at::Tensor& x, Activation activation) {
-  switch (activation) {
-    case Activation::kNone:
-      return x;
-    case Activation::kReLU:
-      return at::relu(x);
-    case Activation::kHardswish:
-      return at::hardswish(x);
-    case Activation::kSigmoid:
-      return at::sigmoid(x);
-    case Activation::kHardsigmoid:
-      return at::hardsigmoid(x);
-  }
-  return x;
-}
 
 at::Tensor run_op(const ConvGraph::Op& op, const std::vector<at::Tensor>& values) {
   const auto& x = values[op.inputs.at(0)];

@@ -1,9 +1,6 @@
 #include "vision/layers/conv_norm_activation.h"
 
-#include <ATen/ops/hardsigmoid.h>
-#include <ATen/ops/hardswish.h>
-#include <ATen/ops/sigmoid.h>
-
+#include "vision/layers/activation.h"
 #include "vision/layers/conv_bn.h"
 
 namespace vedkit {
@@ -25,20 +22,7 @@ ConvNormActivationImpl::ConvNormActivationImpl(const ConvNormActivationOptions& 
 }
 
 torch::Tensor ConvNormActivationImpl::forward(const torch::Tensor& x) {
-  auto y = conv_bn(x, conv, bn, folded_);
-  switch (activation_) {
-    case Activation::kReLU:
-      return torch::relu(y);
-    case Activation::kHardswish:
-      return at::hardswish(y);
-    case Activation::kSigmoid:
-      return at::sigmoid(y);
-    case Activation::kHardsigmoid:
-      return at::hardsigmoid(y);
-    case Activation::kNone:
-      break;
-  }
-  return y;
+  return activate(conv_bn(x, conv, bn, folded_), activation_);
 }
 
 ConvGraph::Value ConvNormActivationImpl::describe(ConvGraph& graph, ConvGraph::Value x,
