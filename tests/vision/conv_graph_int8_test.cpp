@@ -117,6 +117,42 @@ TEST(ConvGraphInt8, QuantizedGraphStaysWithinQuantizationErrorOfFloat) {
   }
 }
 
+// MobileNetV3's and the torchvision heads' ops: depthwise and dilated convolutions, a
+// squeeze-excitation (mean and channel scale, run in float32 between int8 convolutions) and a
+// bilinear resize to the output.
+TEST(ConvGraphInt8, DepthwiseDilatedAndSqueezeExcitationMixInt8AndFloat) {
+  if (!ConvGraphRunner::available()) GTEST_SKIP() << "built without oneDNN";
+  torch::manual_seed(0);
+  const auto w1 = torch::randn({16, 3, 3, 3}) / 4, b1 = torch::randn({16}) / 4;
+  const auto depthwise = torch::randn({16, 1, 3, 3}) / 3, b2 = torch::randn({16}) / 4;
+  const auto fc = torch::randn({16, 16, 1, 1}) / 4, fc_bias = torch::randn({16});
+  const auto dilated = torch::randn({8, 16, 3, 3}) / 12, b3 = torch::randn({8}) / 4;
+  auto graph = std::make_shared<ConvGraph>();
+  const auto x = graph->input(3);
+  const auto a = graph->conv(x, w1, b1, 2, 1, Activation::kHardswish);
+  const auto d = graph->conv(a, depthwise, b2, 1, 1, Activation::kReLU, ConvGraph::kNone, 1, 16);
+  const auto gate = graph->conv(graph->mean(d), fc, fc_bias, 1, 0, Activation::kHardsigmoid);
+  const auto e =
+      graph->conv(graph->scale(d, gate), dilated, b3, 1, 2, Activation::kNone, ConvGraph::kNone, 2);
+  graph->output(graph->resize_bilinear(e, x));
+  ConvGraphCalibration calibration(*graph);
+  calibration.observe(torch::randn({8, 3, 33, 40}));
+  ConvGraphRunner float_runner(graph), int8_runner(graph, calibration.ranges());
+  for (int64_t batch : {1, 2}) {
+    const auto images = torch::randn({batch, 3, 33, 40});
+    const auto expected = float_runner.run(images);
+    const auto out = int8_runner.run(images);
+    ASSERT_EQ(out.size(), 1u);
+    ASSERT_EQ(out[0].sizes(), expected[0].sizes());
+    const double mean_diff =
+        ((out[0] - expected[0]).abs().mean() / expected[0].abs().max()).item<double>();
+    EXPECT_LT(mean_diff, 0.01) << "batch " << batch;
+    EXPECT_LT(relative_diff(out[0], expected[0]), 0.05) << "batch " << batch;
+    EXPECT_GT(relative_diff(out[0], expected[0]), 1e-4)
+        << "batch " << batch << ": float32 ran, not int8";
+  }
+}
+
 // An encoder's pyramid, int8 against float32, on one-channel and three-channel images: every
 // level (int8 values scaled back, and the last one given in float32) within int8's error.
 TEST(ConvGraphInt8, ResNetPyramidStaysWithinQuantizationErrorOfFloat) {

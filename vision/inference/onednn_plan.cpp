@@ -424,12 +424,20 @@ class Planner {
     } else if (residual) {
       post.append_sum(1.0f);
     }
-    append_activation(post, op.activation);
-    if (is_int8(type_[v])) {
-      post.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, 1.0f / scale_[v], 0.0f);
-      // Saturation alone would let u8 values run to 255.
-      if (type_[v] == memory::data_type::u8 && u8_largest_ < 255.0f) {
-        post.append_eltwise(1.0f, dnnl::algorithm::eltwise_clip, 0.0f, u8_largest_);
+    if (is_int8(type_[v]) && op.activation == Activation::kHardsigmoid) {
+      // clip(x / 6 + 1/2, 0, 1) straight in v's units: oneDNN 2.6's int8 kernels lose the
+      // result of the four-step chain (two linear steps) the general case would give.
+      const float units = 1.0f / scale_[v];
+      post.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, units / 6, units / 2);
+      post.append_eltwise(1.0f, dnnl::algorithm::eltwise_clip, 0.0f, std::min(units, u8_largest_));
+    } else {
+      append_activation(post, op.activation);
+      if (is_int8(type_[v])) {
+        post.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, 1.0f / scale_[v], 0.0f);
+        // Saturation alone would let u8 values run to 255.
+        if (type_[v] == memory::data_type::u8 && u8_largest_ < 255.0f) {
+          post.append_eltwise(1.0f, dnnl::algorithm::eltwise_clip, 0.0f, u8_largest_);
+        }
       }
     }
     dnnl::primitive_attr attr;
