@@ -20,7 +20,7 @@ LoadedCaptionModel load_caption_model(const std::string& path, const std::string
   loaded.model = build_caption_model(config.section("model"), loaded.tokenizer->vocab_size());
   file.load_weights(*loaded.model);
   loaded.model->prepare_for_inference();
-  set_precision(*loaded.model, precision);
+  set_precision(*loaded.model, precision_for(file, precision));
   use_int8_of(file, *loaded.model);
   loaded.decoding = read_decoding_options(config.section("decode"));
   auto data = config.section("data");

@@ -65,6 +65,20 @@ TEST(Int8ExportApp, BundledSegmenterInInt8SegmentsTheSamplesAlike) {
   EXPECT_GT(pixels, 30 * 128 * 128);
   EXPECT_GT(differing, 0) << "the int8 file segmented exactly as float32: did int8 run?";
   EXPECT_LT(differing, pixels / 100) << differing << " of " << pixels << " pixels differ";
+
+  // "auto" precision runs it as it is; bfloat16 is refused rather than run instead of int8.
+  result = run_command(app("vedkit-segment") + " --precision auto --model " + dir.file("int8.vdk") +
+                       " --out " + dir.file("auto") + " " + kSampleImages);
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(testing::mask_differences(dir.file("int8"), dir.file("auto")).differing, 0);
+  result = run_command(app("vedkit-segment") + " --precision bfloat16_any_cpu --model " +
+                       dir.file("int8.vdk") + " --out " + dir.file("bf16") + " " + kSampleImages);
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find(
+                "int8.vdk: an int8 model file (vedkit-export --int8); it runs in int8, not in "
+                "bfloat16_any_cpu: leave out --precision"),
+            std::string::npos)
+      << result.output;
 }
 
 // Fashion-MNIST images as PNG files: `count` from `split`, from index `first`.

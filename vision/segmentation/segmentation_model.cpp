@@ -173,7 +173,7 @@ LoadedSegmentationModel load_segmentation_model(const std::string& path,
   loaded.model = build_segmentation_model(config.section("model"));
   file.load_weights(*loaded.model);
   loaded.model->prepare_for_inference();
-  set_precision(*loaded.model, precision);
+  set_precision(*loaded.model, precision_for(file, precision));
   use_int8_of(file, *loaded.model);
   loaded.class_names = file.contents().vocabulary;
   return loaded;
