@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
       ("mode", po::value<std::string>()->default_value("infer"), "infer | train")
       ("batch", po::value<int64_t>()->default_value(1), "images per pass")
       ("seconds", po::value<double>()->default_value(5.0), "time spent measuring")
+      ("dtype", po::value<std::string>()->default_value("float32"),
+       "inference: float32 | int8 (the encoder, calibrated on 4 random images like the timed ones)")
       ("help", "show this help");
   return vedkit::run_app("bench-autoencoder", [&] {
     po::variables_map args;
@@ -40,6 +42,11 @@ int main(int argc, char** argv) {
       return 0;
     }
     model->prepare_for_inference();
+    if (args["dtype"].as<std::string>() == "int8") {
+      model->use_int8(model->calibrate_int8({torch::rand({4, model->in_channels(), size.at(0), size.at(1)})}));
+    } else if (args["dtype"].as<std::string>() != "float32") {
+      throw vedkit::Error("--dtype: expected float32 or int8");
+    }
     torch::InferenceMode inference;
     vedkit::bench::time_passes([&] { model->forward(images); }, images.size(0), seconds);
     return 0;
