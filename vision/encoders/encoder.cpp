@@ -58,7 +58,9 @@ void EncoderImpl::use_int8(std::vector<float> /*ranges*/) {
   throw std::invalid_argument("only ResNet encoders run in int8");
 }
 
-std::string EncoderImpl::int8_layers() const { return describe_int8_layers(*pyramid_graph()); }
+std::string EncoderImpl::int8_layers() const {
+  return describe_int8_layers(*pyramid_graph(), *this);
+}
 
 Encoder build_encoder(ConfigSection section) {
   Encoder encoder = encoder_registry().build(section);

@@ -50,22 +50,41 @@ void check_int8_ranges(const ConvGraph& graph, const std::vector<float>& ranges)
   }
 }
 
-std::string describe_int8_layers(const ConvGraph& graph) {
+std::string describe_int8_layers(const ConvGraph& graph, const torch::nn::Module& model) {
   using Kind = ConvGraph::Kind;
   static const std::map<Kind, std::string> names = {
       {Kind::kInput, "inputs"},          {Kind::kConv, "convolutions"},
       {Kind::kMaxPool, "max-pools"},     {Kind::kUpsample, "upsamples"},
       {Kind::kConcat, "concatenations"}, {Kind::kMean, "means"},
       {Kind::kScale, "channel scales"},  {Kind::kResize, "bilinear resizes"}};
+  std::map<const void*, std::string> module_of_weight;
+  for (const auto& parameter : model.named_parameters()) {
+    const auto& key = parameter.key();
+    const std::string suffix = ".weight";
+    if (key.size() > suffix.size() &&
+        key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      module_of_weight[parameter.value().data_ptr()] = key.substr(0, key.size() - suffix.size());
+    }
+  }
   const auto int8 = int8_values(graph);
   std::map<Kind, int> in_int8, in_float;
-  for (size_t v = 0; v < int8.size(); ++v) ++(int8[v] ? in_int8 : in_float)[graph.ops()[v].kind];
+  std::string float_convolutions;
+  for (size_t v = 0; v < int8.size(); ++v) {
+    const auto& op = graph.ops()[v];
+    ++(int8[v] ? in_int8 : in_float)[op.kind];
+    if (!int8[v] && op.kind == Kind::kConv) {
+      const auto found = module_of_weight.find(op.weight.data_ptr());
+      float_convolutions += (float_convolutions.empty() ? "" : ", ") +
+                            (found == module_of_weight.end() ? std::string("?") : found->second);
+    }
+  }
   auto list = [&](const std::map<Kind, int>& counts) {
     std::string text;
     for (const auto& [kind, count] : counts) {
       const auto& name = names.at(kind);
       text += (text.empty() ? " " : ", ") + std::to_string(count) + " " +
               (count == 1 ? name.substr(0, name.size() - 1) : name);
+      if (&counts == &in_float && kind == Kind::kConv) text += " (" + float_convolutions + ")";
     }
     return text.empty() ? std::string(" none") : text;
   };

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <ATen/core/Tensor.h>
+#include <torch/nn/module.h>
 
 #include <string>
 #include <vector>
@@ -35,7 +36,8 @@ std::vector<bool> int8_values(const ConvGraph& graph);
 // calibrated on another version of the model).
 void check_int8_ranges(const ConvGraph& graph, const std::vector<float>& ranges);
 
-// The same as text for a model file: how many of each kind of op run in int8 and in float32.
-std::string describe_int8_layers(const ConvGraph& graph);
+// The same as text for a model file: how many of each kind of op run in int8 and in float32,
+// naming the float32 convolutions by the modules whose weights they hold.
+std::string describe_int8_layers(const ConvGraph& graph, const torch::nn::Module& model);
 
 }  // namespace vedkit

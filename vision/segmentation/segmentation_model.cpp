@@ -119,7 +119,7 @@ void SegmentationModelImpl::use_int8(std::vector<float> ranges) {
 }
 
 std::string SegmentationModelImpl::int8_layers() const {
-  return describe_int8_layers(*inference_graph());
+  return describe_int8_layers(*inference_graph(), *this);
 }
 
 void SegmentationModelImpl::prepare_for_inference() {
