@@ -66,6 +66,16 @@ TEST(Int8ExportApp, BundledSegmenterInInt8SegmentsTheSamplesAlike) {
   EXPECT_GT(differing, 0) << "the int8 file segmented exactly as float32: did int8 run?";
   EXPECT_LT(differing, pixels / 100) << differing << " of " << pixels << " pixels differ";
 
+  // With the oneDNN graphs off it runs in float32 (the float32 file's masks), and says so.
+  result = run_command("VEDKIT_CONV_GRAPH=0 " + app("vedkit-segment") + " --model " +
+                       dir.file("int8.vdk") + " --out " + dir.file("off") + " " + kSampleImages);
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find(
+                "int8.vdk: an int8 model file, run in float32: int8 runs in the oneDNN graphs"),
+            std::string::npos)
+      << result.output;
+  EXPECT_LT(testing::mask_differences(dir.file("float"), dir.file("off")).differing, pixels / 1000);
+
   // "auto" precision runs it as it is; bfloat16 is refused rather than run instead of int8.
   result = run_command(app("vedkit-segment") + " --precision auto --model " + dir.file("int8.vdk") +
                        " --out " + dir.file("auto") + " " + kSampleImages);
