@@ -58,19 +58,20 @@ int evaluate_one_class(vedkit::AutoencoderModel& model, const vedkit::ImageTenso
                                                        model->in_channels(), set.images.size(2),
                                                        set.images.size(3), normal_classes);
 
-  const auto map_maxima = vedkit::anomaly_maps(model, set.images).scores;
   const auto reconstruction = vedkit::score_reconstructions(model, set.images);
-  const auto one_minus_ssim = 1 - reconstruction.ssim;
-  const auto latent_distances = vedkit::mean_distance_to_nearest(
-      latents_of(model, set.images), latents_of(model, train.images), kNeighbours);
-  const auto pixel_distances = vedkit::mean_distance_to_nearest(
-      smoothed_pixels(set.images), smoothed_pixels(train.images), kNeighbours);
-
-  const double by_map = vedkit::auroc(as_vector(map_maxima), anomalous);
-  const double by_mse = vedkit::auroc(as_vector(reconstruction.mse), anomalous);
-  const double by_ssim = vedkit::auroc(as_vector(one_minus_ssim), anomalous);
-  const double by_latent = vedkit::auroc(as_vector(latent_distances), anomalous);
-  const double by_pixels = vedkit::auroc(as_vector(pixel_distances), anomalous);
+  // Per image, in the order of the CSV's columns.
+  const std::vector<std::vector<double>> columns = {
+      as_vector(vedkit::anomaly_maps(model, set.images).scores), as_vector(reconstruction.mse),
+      as_vector(1 - reconstruction.ssim),
+      as_vector(vedkit::mean_distance_to_nearest(latents_of(model, set.images),
+                                                 latents_of(model, train.images), kNeighbours)),
+      as_vector(vedkit::mean_distance_to_nearest(smoothed_pixels(set.images),
+                                                 smoothed_pixels(train.images), kNeighbours))};
+  const double by_map = vedkit::auroc(columns[0], anomalous);
+  const double by_mse = vedkit::auroc(columns[1], anomalous);
+  const double by_ssim = vedkit::auroc(columns[2], anomalous);
+  const double by_latent = vedkit::auroc(columns[3], anomalous);
+  const double by_pixels = vedkit::auroc(columns[4], anomalous);
   std::ostringstream json;
   json << std::setprecision(6) << "{\"images\": " << anomalous.size()
        << ", \"image_auroc\": " << by_map << ", \"image_auroc_mse\": " << by_mse
@@ -87,9 +88,6 @@ int evaluate_one_class(vedkit::AutoencoderModel& model, const vedkit::ImageTenso
     std::ofstream csv(scores_path);
     csv << "index,label,anomalous,map_maximum,mse,one_minus_ssim,latent_knn,pixel_knn\n"
         << std::setprecision(9);
-    const auto columns = {as_vector(map_maxima), as_vector(reconstruction.mse),
-                          as_vector(one_minus_ssim), as_vector(latent_distances),
-                          as_vector(pixel_distances)};
     const auto labels = set.labels.to(at::kLong).contiguous();
     for (size_t i = 0; i < anomalous.size(); ++i) {
       csv << i << "," << labels.data_ptr<int64_t>()[i] << "," << anomalous[i];

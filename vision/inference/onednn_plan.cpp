@@ -406,10 +406,10 @@ class Planner {
     // In int8, the product comes out at real values (the input's and each output channel's
     // weight scale), the bias being given in the product's units; the residual adds in at its
     // scale and the activation sees real values; a last step scales to v's int8 values.
-    std::vector<float> weight_scales, product_scales;
+    std::vector<float> product_scales;
     if (int8) {
-      weight_scales = int8_weight_scales(op.weight);
-      for (float w : weight_scales) product_scales.push_back(quantized_scale_[x] * w);
+      for (float w : int8_weight_scales(op.weight))
+        product_scales.push_back(quantized_scale_[x] * w);
     }
     dnnl::post_ops post;
     memory::data_type residual_type = type_[v];
